@@ -1,0 +1,42 @@
+# The two commands for everyone: `make lab` and `make test`. The rest is for maintainers.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NOTEBOOKS := $(sorted $(wildcard notebooks/*.ipynb))
+
+.PHONY: lab test install notebooks images bench lint clean
+
+lab: $(INSTALLED)  ## open JupyterLab on the course
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+
+test: $(INSTALLED)  ## run the whole suite: helpers, repository checks, every notebook, ruff
+	$(BIN)/ruff check helpers tests notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls only when the pins or the package definition change.
+$(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, top to bottom)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 $(if $(NB),$(NB),$(NOTEBOOKS))
+
+images: $(INSTALLED)  ## redraw the architecture figures in Images/
+	$(BIN)/python -m helpers.images
+
+bench: $(INSTALLED)  ## video 46's full sweep: one-model loop vs batched trainer
+	$(BIN)/python tests/bench.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check helpers tests notebooks
+
+clean:
+	rm -rf $(VENV) *.egg-info

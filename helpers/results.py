@@ -1,0 +1,54 @@
+"""Numbers the notebooks report about models and their predictions."""
+
+import numpy as np
+import torch
+
+
+def accuracy(outputs, labels, threshold=None):
+    """Percent of samples classified correctly.
+
+    outputs: (..., N, C) class scores with labels (N,) or (..., N) long, scored by
+    argmax; or (..., N, 1) with labels (..., N, 1) float 0./1., scored as
+    `outputs > threshold` (0.5 for probabilities, 0 for logits).
+    Returns a float, or an array over the leading (model) dimensions.
+    Introduced in notebook 47.
+    """
+    outputs = torch.as_tensor(outputs).detach()
+    labels = torch.as_tensor(labels)
+    if labels.dtype == torch.long:
+        correct = outputs.argmax(dim=-1) == labels
+    elif labels.is_floating_point():
+        if threshold is None:
+            raise ValueError("threshold is needed for float (binary) labels: 0.5 or 0")
+        correct = ((outputs > threshold).float() == labels).squeeze(-1)
+    else:
+        raise TypeError(f"labels must be long class indices or float 0./1., got {labels.dtype}")
+    percent = 100 * correct.float().mean(dim=-1)
+    return percent.item() if percent.dim() == 0 else percent.numpy()
+
+
+def count_parameters(model) -> int:
+    """Number of trainable parameters (those with requires_grad). Introduced in notebook 55."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def correlation(a, b):
+    """Pearson correlation of predictions and data, 0.0 where either is constant.
+
+    a, b: arrays of the same shape (..., N) or (..., N, 1); returns a float, or an
+    array (...) of one correlation per leading index. np.corrcoef gives NaN and a
+    RuntimeWarning when a vector has no variance, as the predictions of a dead ReLU
+    unit do; the course then sets those NaNs to 0, which this does directly.
+    Introduced in notebook 46.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    if a.ndim >= 2 and a.shape[-1] == 1:
+        a, b = a[..., 0], b[..., 0]
+    a = a - a.mean(axis=-1, keepdims=True)
+    b = b - b.mean(axis=-1, keepdims=True)
+    spread = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
+    r = np.divide((a * b).sum(axis=-1), spread, out=np.zeros_like(spread), where=spread > 0)
+    return float(r) if r.ndim == 0 else r

@@ -1,0 +1,123 @@
+"""Train many small models at once: the fast path for the notebooks' sweeps."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.training import check_training_inputs
+
+ACTIVATIONS = {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Identity: lambda h: h}
+KEEPS_ZERO = (nn.ReLU, nn.Identity)  # activations with f(0) == 0: padded units stay silent
+
+
+def _architecture(models):
+    """Layer types shared by all models, with each model's Linear layers."""
+    if not models:
+        raise ValueError("models must be a non-empty list of nn.Sequential")
+    kinds = None
+    for model in models:
+        if not isinstance(model, nn.Sequential):
+            raise TypeError(f"models must hold nn.Sequential, got {type(model).__name__}")
+        model_kinds = [type(layer) for layer in model]
+        for kind in model_kinds:
+            if kind is not nn.Linear and kind not in ACTIVATIONS:
+                raise TypeError(f"layers must be nn.Linear, nn.ReLU, nn.Sigmoid or nn.Identity, "
+                                f"got {kind.__name__}")
+        if kinds is None:
+            kinds = model_kinds
+        elif model_kinds != kinds:
+            raise ValueError("models must all have the same sequence of layer types")
+    return kinds
+
+
+def _stack_linear(models, position, kinds):
+    """Stacked weight (M, out, in) and bias (M, out) of the Linear at `position`, zero-padded."""
+    layers = [model[position] for model in models]
+    outs = {layer.out_features for layer in layers}
+    ins = {layer.in_features for layer in layers}
+    following = kinds[position + 1] if position + 1 < len(kinds) else None
+    if len(outs) > 1 and following not in KEEPS_ZERO:
+        raise ValueError("models may differ in width only where the next layer is nn.ReLU "
+                         "or nn.Identity (padded units must output 0)")
+    weight = torch.zeros(len(layers), max(outs), max(ins))
+    bias = torch.zeros(len(layers), max(outs))
+    for m, layer in enumerate(layers):
+        if layer.bias is None:
+            raise ValueError("every nn.Linear must have a bias")
+        weight[m, : layer.out_features, : layer.in_features] = layer.weight.detach()
+        bias[m, : layer.out_features] = layer.bias.detach()
+    return weight.requires_grad_(), bias.requires_grad_()
+
+
+def _per_model_loss(loss_func, outputs, y):
+    """Mean loss of each model: outputs (M, N, C), y (M, N, C) or (M, N) -> (M,)."""
+    if isinstance(loss_func, nn.CrossEntropyLoss):
+        M, N, C = outputs.shape
+        return F.cross_entropy(outputs.reshape(M * N, C), y.reshape(M * N),
+                               reduction="none").view(M, N).mean(dim=1)
+    if isinstance(loss_func, nn.MSELoss):
+        elementwise = (outputs - y) ** 2
+    elif isinstance(loss_func, nn.BCELoss):
+        elementwise = F.binary_cross_entropy(outputs, y, reduction="none")
+    else:
+        elementwise = F.binary_cross_entropy_with_logits(outputs, y, reduction="none")
+    return elementwise.flatten(1).mean(dim=1)
+
+
+def train_many(models, X, y, loss_func, lr, num_epochs):
+    """Train M same-shaped nn.Sequential models at once with the course's full-batch SGD.
+
+    The parameters of all models are stacked, so one batched forward and backward
+    pass per epoch trains them all. Equivalent, model by model, to
+    `helpers.training.train_full_batch`: per-epoch losses agree to float rounding.
+    Models may differ in the width of hidden layers followed by a ReLU (narrower
+    ones are zero-padded; padded units stay exactly zero).
+
+    models: list of M nn.Sequential of Linear/ReLU/Sigmoid/Identity layers, created
+      in the order the one-model loop would create them; trained in place.
+    X: (N, features) shared by all models, or (M, N, features) one data set each.
+    y: (N, outputs) float or (N,) long for CrossEntropyLoss, or with a leading M.
+    lr: a number, or M numbers (one learning rate per model).
+    Returns losses, a float array (M, num_epochs), and the outputs of the trained
+    models on X, a tensor (M, N, outputs).
+    Introduced in notebook 46; used for every sweep from then on.
+    """
+    kinds = _architecture(models)
+    check_training_inputs(X, y, loss_func, lr, num_epochs)
+    M = len(models)
+    lr = torch.as_tensor(np.broadcast_to(np.asarray(lr, dtype=np.float32), (M,)).copy())
+    if X.dim() == 2:
+        X = X.expand(M, *X.shape)
+        y = y.expand(M, *y.shape)
+    if X.shape[0] != M:
+        raise ValueError(f"X must hold one data set per model: {M}, got {X.shape[0]}")
+    linear_positions = [i for i, kind in enumerate(kinds) if kind is nn.Linear]
+    params = {i: _stack_linear(models, i, kinds) for i in linear_positions}
+
+    def forward(h):
+        for i, kind in enumerate(kinds):
+            if kind is nn.Linear:
+                weight, bias = params[i]
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            else:
+                h = ACTIVATIONS[kind](h)
+        return h
+
+    flat_params = [p for pair in params.values() for p in pair]
+    losses = torch.zeros(num_epochs, M)
+    for epochi in range(num_epochs):
+        per_model = _per_model_loss(loss_func, forward(X), y)
+        losses[epochi] = per_model.detach()
+        grads = torch.autograd.grad(per_model.sum(), flat_params)
+        with torch.no_grad():
+            for p, g in zip(flat_params, grads, strict=True):
+                p -= lr.view(-1, *[1] * (p.dim() - 1)) * g
+    with torch.no_grad():
+        outputs = forward(X)
+        for i, (weight, bias) in params.items():
+            for m, model in enumerate(models):
+                layer = model[i]
+                layer.weight.copy_(weight[m, : layer.out_features, : layer.in_features])
+                layer.bias.copy_(bias[m, : layer.out_features])
+    return losses.T.numpy().astype(float), outputs

@@ -1,0 +1,84 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from helpers import (  # noqa: E402
+    describe_layers,
+    draw_network,
+    plot_losses,
+    plot_qwerties,
+    plot_sweep,
+    setup_notebook,
+)
+from helpers.images import FIGURES, IMAGES_DIR, write_images  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_setup_seeds_every_generator():
+    setup_notebook(7)
+    first = (np.random.rand(), torch.rand(1).item())
+    setup_notebook(7)
+    assert (np.random.rand(), torch.rand(1).item()) == first
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        setup_notebook(-1)
+
+
+def test_qwerties_plot_marks_exactly_the_misclassified_points():
+    data = torch.tensor([[0.0, 0], [1, 1], [2, 2], [3, 3]])
+    labels = torch.tensor([[0.0], [0], [1], [1]])
+    ax = plot_qwerties(data, labels, pred_labels=torch.tensor([[0.0], [1], [1], [0]]))
+    crosses = ax.lines[0]
+    assert crosses.get_marker() == "x" and len(crosses.get_xdata()) == 2
+    assert "misclassified (2)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="data must have shape"):
+        plot_qwerties(torch.zeros(4, 3), labels)
+    with pytest.raises(ValueError, match="one entry per point"):
+        plot_qwerties(data, labels[:3])
+
+
+def test_loss_and_sweep_plots_draw_one_line_per_run():
+    ax = plot_losses(np.ones((3, 10)))
+    assert len(ax.lines) == 3
+    ax = plot_sweep([1, 2, 3], np.arange(6).reshape(3, 2), xlabel="slope")
+    assert ax.lines[0].get_ydata().tolist() == [0.5, 2.5, 4.5]
+    assert ax.get_xlabel() == "slope"
+
+
+def test_describe_layers_reads_sizes_and_activations():
+    net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1), nn.Linear(1, 1),
+                        nn.Sigmoid())
+    assert describe_layers(net) == ([2, 16, 1, 1], ["ReLU", "linear", "sigmoid"])
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        describe_layers(nn.Linear(2, 1))
+    with pytest.raises(ValueError, match="do not chain"):
+        describe_layers(nn.Sequential(nn.Linear(2, 3), nn.Linear(4, 1)))
+
+
+def test_draw_network_draws_one_circle_per_shown_unit():
+    ax = draw_network([2, 4, 3])
+    assert len(ax.patches) == 9
+    assert len(ax.lines) == 2 * 4 + 4 * 3
+    ax = draw_network([4, 64, 3], max_units=9)
+    assert len(ax.patches) == 4 + 8 + 3  # a gap stands for the hidden units not shown
+    with pytest.raises(ValueError, match="layer sizes"):
+        draw_network([2, 0, 1])
+    with pytest.raises(ValueError, match="activations must name"):
+        draw_network([2, 3, 1], ["ReLU"])
+
+
+def test_images_folder_holds_exactly_the_generated_figures(tmp_path):
+    written = write_images(tmp_path)
+    assert sorted(p.name for p in written) == sorted(FIGURES)
+    assert sorted(p.name for p in IMAGES_DIR.glob("*.png")) == sorted(FIGURES)
+    stale = [p.name for p in written if p.read_bytes() != (IMAGES_DIR / p.name).read_bytes()]
+    assert not stale, f"Images/ is out of date, run `make images`: {stale}"

@@ -1,0 +1,121 @@
+"""Checks on the repository itself: layout, pins, and notebooks saved as a fresh run left them."""
+
+import re
+import socket
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"/(work|tmp|root|home|Users)/")
+IMAGE_REF = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*src=\"([^\"]+)\"")
+NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_\w+\s*$")
+
+
+def _code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_top_level_layout():
+    expected = {"notebooks", "helpers", "Images", "data", "tests", "requirements.txt",
+                "pyproject.toml", "Makefile", "README.md"}
+    found = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
+    found -= {"ann_course_helpers.egg-info"}  # written by `pip install -e .`, git-ignored
+    assert found == expected
+    assert (ROOT / ".ci" / "run").is_file()
+
+
+def test_every_requirement_is_pinned_exactly():
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
+    assert all(re.fullmatch(r"[0-9][0-9a-z.+]*", v) for v in pins.values()), pins
+    assert pins["torch"] == "2.13.0"
+    for package in ["numpy", "pandas", "matplotlib", "matplotlib-inline", "seaborn", "torchinfo",
+                    "jupyterlab", "ipykernel", "nbval", "pytest", "pytest-xdist", "ruff"]:
+        assert package in pins, package
+
+
+def test_notebooks_run_under_strict_nbval_with_the_sanitizer():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "--nbval" in config["addopts"] and "--nbval-lax" not in config["addopts"]
+    sanitize = (ROOT / "tests" / "nbval_sanitize.cfg").read_text()
+    assert sanitize.count("regex: ") == sanitize.count("replace: ") >= 3
+
+
+def test_the_iris_loader_never_touches_the_network(monkeypatch):
+    from helpers import load_iris
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    assert len(load_iris()) == 150
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_named_and_titled_for_its_video(path):
+    assert re.fullmatch(r"(4[3-9]|5[0-7])_[a-z0-9_]+\.ipynb", path.name)
+    first = nbformat.read(path, as_version=4).cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith(f"# Video {path.name[:2]} ")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_saved_straight_after_a_fresh_run(path):
+    cells = [c for c in _code_cells(path) if c.source.strip()]
+    assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1))
+    for i, cell in enumerate(cells, start=1):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"cell {i} holds an error"
+            assert output.get("name") != "stderr", f"cell {i} printed to stderr: {output.text}"
+            assert not MACHINE_PATH.search(str(output.get("text", "")) +
+                                           str(output.get("data", {}).get("text/plain", ""))), \
+                f"cell {i} shows a machine path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_seeds_once_and_never_downloads(path):
+    sources = [c.source for c in _code_cells(path)]
+    setup_calls = [i for i, s in enumerate(sources) if "setup_notebook(" in s]
+    assert len(setup_calls) == 1 and setup_calls[0] <= 1, "call setup_notebook once, at the top"
+    for source in sources:
+        for download in ("load_dataset(", "urlretrieve", "http"):
+            assert download not in source, f"notebooks load data through helpers: {download}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_uncompared_cell_says_why(path):
+    for cell in _code_cells(path):
+        lines = cell.source.splitlines()
+        for i, line in enumerate(lines):
+            if NBVAL_MARKER.match(line):
+                assert line.strip() == "# NBVAL_IGNORE_OUTPUT", line
+                reason = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                assert reason.startswith("#") and len(reason) > 10, "say why on the next line"
+        assert not cell.metadata.get("tags"), "mark uncompared cells with a comment, not a tag"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_referenced_image_exists(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for match in IMAGE_REF.finditer(cell.source):
+            target = match.group(1) or match.group(2)
+            assert (path.parent / target).is_file(), f"{path.name} shows a missing image {target}"
+
+
+def test_readme_maps_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.name}" in readme, f"README course map lacks {path.name}"
+    for command in ("make lab", "make test"):
+        assert command in readme

@@ -1,0 +1,99 @@
+"""The batched trainer must equal the one-model loop, model by model and epoch by epoch."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from helpers import accuracy, create_regression_data, train_full_batch, train_many
+
+
+def _loop(models, X, y, loss_func, lrs, num_epochs):
+    per_model = X.dim() == 3
+    return np.stack([
+        train_full_batch(m, X[i] if per_model else X, y[i] if per_model else y, loss_func,
+                         float(lrs[i]), num_epochs)[0]
+        for i, m in enumerate(models)
+    ])
+
+
+def test_video_46_slice_equals_the_loop_when_created_in_the_same_order():
+    def make_runs():
+        torch.manual_seed(46)
+        xs, ys, nets = [], [], []
+        for slope in np.linspace(-2, 2, 5):
+            for _ in range(3):
+                x, y = create_regression_data(slope, n=50)
+                xs.append(x)
+                ys.append(y)
+                nets.append(nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1)))
+        return torch.stack(xs), torch.stack(ys), nets
+
+    X, y, nets = make_runs()
+    loop = _loop(nets, X, y, nn.MSELoss(), [0.05] * len(nets), 500)
+    X, y, nets = make_runs()
+    batched, outputs = train_many(nets, X, y, nn.MSELoss(), 0.05, 500)
+    assert batched.shape == (15, 500) and outputs.shape == (15, 50, 1)
+    assert np.abs(batched - loop).max() < 1e-5
+
+
+@pytest.mark.parametrize("use_logits", [True, False])
+def test_learning_rate_sweep_equals_the_loop(use_logits):
+    torch.manual_seed(0)
+    X = torch.cat([torch.randn(40, 2) + torch.tensor([1.0, 1]), torch.randn(40, 2) + 4])
+    y = torch.cat([torch.zeros(40, 1), torch.ones(40, 1)])
+    lrs = np.linspace(0.001, 0.1, 6)
+    tail = [] if use_logits else [nn.Sigmoid()]
+    loss_func = nn.BCEWithLogitsLoss() if use_logits else nn.BCELoss()
+
+    def make():
+        torch.manual_seed(1)
+        return [nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU(),
+                              nn.Linear(1, 1), *tail) for _ in lrs]
+
+    loop = _loop(make(), X, y, loss_func, lrs, 200)
+    nets = make()
+    batched, outputs = train_many(nets, X, y, loss_func, lrs, 200)
+    assert np.abs(batched - loop).max() < 1e-5
+    threshold = 0 if use_logits else 0.5
+    per_model = [accuracy(net(X), y, threshold) for net in nets]
+    assert accuracy(outputs, y, threshold).tolist() == pytest.approx(per_model)
+
+
+def test_models_of_different_widths_are_padded_exactly():
+    torch.manual_seed(2)
+    X, y = torch.randn(30, 4), torch.randint(0, 3, (30,))
+    widths = [1, 3, 8]
+
+    def make():
+        torch.manual_seed(5)
+        return [nn.Sequential(nn.Linear(4, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(),
+                              nn.Linear(n, 3)) for n in widths]
+
+    loop = _loop(make(), X, y, nn.CrossEntropyLoss(), [0.05] * 3, 100)
+    nets = make()
+    batched, _ = train_many(nets, X, y, nn.CrossEntropyLoss(), 0.05, 100)
+    assert np.abs(batched - loop).max() < 1e-5
+    assert nets[0][0].weight.shape == (1, 4)  # trained weights written back unpadded
+
+
+def test_train_many_rejects_what_it_cannot_batch():
+    with pytest.raises(ValueError, match="non-empty"):
+        train_many([], torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        train_many([nn.Linear(1, 1)], torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    with pytest.raises(TypeError, match="layers must be"):
+        train_many([nn.Sequential(nn.Linear(1, 1), nn.Tanh())], torch.zeros(3, 1),
+                   torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    mixed = [nn.Sequential(nn.Linear(1, 1)), nn.Sequential(nn.Linear(1, 1), nn.ReLU())]
+    with pytest.raises(ValueError, match="same sequence of layer types"):
+        train_many(mixed, torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    sigmoid_widths = [nn.Sequential(nn.Linear(1, n), nn.Sigmoid(), nn.Linear(n, 1)) for n in (1, 2)]
+    with pytest.raises(ValueError, match="differ in width"):
+        train_many(sigmoid_widths, torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 1), torch.zeros(3, 1),
+                   nn.MSELoss(), [0.1, 0.0], 1)
+    with pytest.raises(ValueError, match="one data set per model"):
+        train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 3, 1),
+                   torch.zeros(3, 3, 1), nn.MSELoss(), 0.1, 1)
