@@ -8,7 +8,7 @@ from torch import nn
 from helpers.training import check_training_inputs
 
 ACTIVATIONS = {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Identity: lambda h: h}
-KEEPS_ZERO = (nn.ReLU, nn.Identity)  # activations with f(0) == 0: padded units stay silent
+NONZERO_AT_ZERO = (nn.Sigmoid,)  # f(0) != 0: a padded unit would not stay silent
 
 
 def _architecture(models):
@@ -37,9 +37,9 @@ def _stack_linear(models, position, kinds):
     outs = {layer.out_features for layer in layers}
     ins = {layer.in_features for layer in layers}
     following = kinds[position + 1] if position + 1 < len(kinds) else None
-    if len(outs) > 1 and following not in KEEPS_ZERO:
-        raise ValueError("models may differ in width only where the next layer is nn.ReLU "
-                         "or nn.Identity (padded units must output 0)")
+    if len(outs) > 1 and (following is None or following in NONZERO_AT_ZERO):
+        raise ValueError("models may differ in width only in hidden layers not followed by "
+                         "nn.Sigmoid (padded units must output 0)")
     weight = torch.zeros(len(layers), max(outs), max(ins))
     bias = torch.zeros(len(layers), max(outs))
     for m, layer in enumerate(layers):
@@ -71,8 +71,9 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
     The parameters of all models are stacked, so one batched forward and backward
     pass per epoch trains them all. Equivalent, model by model, to
     `helpers.training.train_full_batch`: per-epoch losses agree to float rounding.
-    Models may differ in the width of hidden layers followed by a ReLU (narrower
-    ones are zero-padded; padded units stay exactly zero).
+    Models may differ in the width of hidden layers (narrower ones are zero-padded:
+    a padded unit has zero weights in and out, so it outputs 0 and gets zero
+    gradients), except before a Sigmoid, whose output at 0 is not 0.
 
     models: list of M nn.Sequential of Linear/ReLU/Sigmoid/Identity layers, created
       in the order the one-model loop would create them; trained in place.

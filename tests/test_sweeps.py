@@ -65,10 +65,10 @@ def test_models_of_different_widths_are_padded_exactly():
     X, y = torch.randn(30, 4), torch.randint(0, 3, (30,))
     widths = [1, 3, 8]
 
-    def make():
+    def make():  # no activation after the first layer, as in video 57's forward
         torch.manual_seed(5)
-        return [nn.Sequential(nn.Linear(4, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(),
-                              nn.Linear(n, 3)) for n in widths]
+        return [nn.Sequential(nn.Linear(4, n), nn.Linear(n, n), nn.ReLU(), nn.Linear(n, n),
+                              nn.ReLU(), nn.Linear(n, 3)) for n in widths]
 
     loop = _loop(make(), X, y, nn.CrossEntropyLoss(), [0.05] * 3, 100)
     nets = make()
