@@ -7,8 +7,15 @@ NOTEBOOKS := $(sorted $(wildcard notebooks/*.ipynb))
 
 .PHONY: lab test install notebooks images bench lint clean
 
+# Served from the repository root (so notebooks can show ../Images), opened on notebooks/;
+# the extension manager, news and update checks are off: nothing reaches the network.
+LAB_OPTIONS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	--LabApp.extension_manager=readonly --LabApp.news_url=None \
+	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	$(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(INSTALLED)  ## open JupyterLab on the course
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+	$(BIN)/jupyter lab $(LAB_OPTIONS)
 
 test: $(INSTALLED)  ## run the whole suite: helpers, repository checks, every notebook, ruff
 	$(BIN)/ruff check helpers tests notebooks
