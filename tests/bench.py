@@ -48,7 +48,10 @@ def main():
     print(f"one-model loop   {loop_s:8.2f} s")
     print(f"batched trainer  {batched_s:8.2f} s")
     print(f"ratio            {loop_s / batched_s:8.1f} x")
-    print(f"largest per-epoch loss difference {np.abs(loop - batched).max():.1e}")
+    gap = np.abs(loop - batched)
+    print(f"per-epoch loss difference: largest {gap.max():.1e}, "
+          f"largest relative {(gap / np.maximum(np.abs(loop), 1e-12)).max():.1e}, "
+          f"runs with a gap above 1e-5: {(gap.max(axis=1) > 1e-5).sum()} of {len(models)}")
 
 
 if __name__ == "__main__":
