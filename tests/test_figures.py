@@ -29,6 +29,7 @@ def test_setup_seeds_every_generator():
     first = (np.random.rand(), torch.rand(1).item())
     setup_notebook(7)
     assert (np.random.rand(), torch.rand(1).item()) == first
+    assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         setup_notebook(-1)
 
