@@ -78,7 +78,8 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
             ax.add_patch(plt.Circle((x, y), 0.3, facecolor=colour, edgecolor="k", zorder=2))
         x = col * 2.0
         name = "input" if col == 0 else ("output" if col == len(sizes) - 1 else "hidden")
-        under = f"{name}\n{size_labels[col]} units"
+        unit_word = "unit" if size_labels[col] == "1" else "units"
+        under = f"{name}\n{size_labels[col]} {unit_word}"
         if col > 0 and activations[col - 1]:
             under += f"\n{activations[col - 1]}"
         ax.text(x, -0.9, under, ha="center", va="top", fontsize=9)

@@ -50,18 +50,20 @@ def plot_losses(losses, ax=None, title="Loss"):
     return ax
 
 
-def plot_sweep(values, results, ax=None, xlabel="", ylabel="", title="", style="ko-"):
+def plot_sweep(values, results, ax=None, xlabel="", ylabel="", title="", style="ko-",
+               label=None, spread=True):
     """Mean result per swept value, with one standard deviation shaded over repetitions.
 
-    values: (V,); results: (V,) or (V, repetitions). Returns the axes.
-    Introduced in notebook 46.
+    values: (V,); results: (V,) or (V, repetitions). spread=False draws the mean only
+    (a std band misleads when outcomes are bimodal). label names the line for a legend.
+    Returns the axes. Introduced in notebook 46.
     """
     ax = _axes(ax)
     values = np.asarray(values, dtype=float)
     results = np.asarray(results, dtype=float).reshape(len(values), -1)
     mean, std = results.mean(axis=1), results.std(axis=1)
-    ax.plot(values, mean, style, markerfacecolor="w", markersize=8)
-    if results.shape[1] > 1:
+    ax.plot(values, mean, style, markerfacecolor="w", markersize=8, label=label)
+    if spread and results.shape[1] > 1:
         ax.fill_between(values, mean - std, mean + std, color=style[0], alpha=0.15, linewidth=0)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     return ax

@@ -50,9 +50,12 @@ def test_qwerties_plot_marks_exactly_the_misclassified_points():
 def test_loss_and_sweep_plots_draw_one_line_per_run():
     ax = plot_losses(np.ones((3, 10)))
     assert len(ax.lines) == 3
-    ax = plot_sweep([1, 2, 3], np.arange(6).reshape(3, 2), xlabel="slope")
+    ax = plot_sweep([1, 2, 3], np.arange(6).reshape(3, 2), xlabel="slope", label="mean")
     assert ax.lines[0].get_ydata().tolist() == [0.5, 2.5, 4.5]
-    assert ax.get_xlabel() == "slope"
+    assert ax.get_xlabel() == "slope" and ax.lines[0].get_label() == "mean"
+    assert len(ax.collections) == 1  # the std band
+    ax = plot_sweep([1, 2, 3], np.arange(6).reshape(3, 2), spread=False)
+    assert len(ax.collections) == 0
 
 
 def test_describe_layers_reads_sizes_and_activations():
