@@ -50,6 +50,19 @@ def _stack_linear(models, position, kinds):
     return weight.requires_grad_(), bias.requires_grad_()
 
 
+def _stacked_linear(h, weight, bias):
+    """M linear layers at once: h (M, N, in), weight (M, out, in), bias (M, out) -> (M, N, out).
+
+    Layers with one input or one output are broadcast products, much faster than a
+    batched matrix product of tiny matrices; the others use baddbmm.
+    """
+    if weight.shape[2] == 1:
+        return h * weight.transpose(1, 2) + bias.unsqueeze(1)
+    if weight.shape[1] == 1:
+        return (h * weight).sum(dim=2, keepdim=True) + bias.unsqueeze(1)
+    return torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+
+
 def _per_model_loss(loss_func, outputs, y):
     """Mean loss of each model: outputs (M, N, C), y (M, N, C) or (M, N) -> (M,)."""
     if isinstance(loss_func, nn.CrossEntropyLoss):
@@ -99,8 +112,7 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
     def forward(h):
         for i, kind in enumerate(kinds):
             if kind is nn.Linear:
-                weight, bias = params[i]
-                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+                h = _stacked_linear(h, *params[i])
             else:
                 h = ACTIVATIONS[kind](h)
         return h
