@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-NOTEBOOKS := $(sorted $(wildcard notebooks/*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: lab test install notebooks images bench lint clean
 
@@ -34,7 +34,7 @@ $(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
 
 notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, top to bottom)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=600 $(if $(NB),$(NB),$(NOTEBOOKS))
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(if $(NB),$(NB),$(NOTEBOOKS))
 
 images: $(INSTALLED)  ## redraw the architecture figures in Images/
 	$(BIN)/python -m helpers.images

@@ -73,6 +73,7 @@ def test_notebook_is_saved_straight_after_a_fresh_run(path):
     cells = [c for c in _code_cells(path) if c.source.strip()]
     assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1))
     for i, cell in enumerate(cells, start=1):
+        assert "execution" not in cell.metadata, f"cell {i} keeps run timestamps in its metadata"
         for output in cell.outputs:
             assert output.output_type != "error", f"cell {i} holds an error"
             assert output.get("name") != "stderr", f"cell {i} printed to stderr: {output.text}"
