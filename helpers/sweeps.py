@@ -83,7 +83,9 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
 
     The parameters of all models are stacked, so one batched forward and backward
     pass per epoch trains them all. Equivalent, model by model, to
-    `helpers.training.train_full_batch`: per-epoch losses agree to float rounding.
+    `helpers.training.train_full_batch`: per-epoch losses agree to float rounding
+    (sums run in another order; in deep ReLU nets such a rounding difference can
+    flip a unit for one sample, after which the two runs drift apart slightly).
     Models may differ in the width of hidden layers (narrower ones are zero-padded:
     a padded unit has zero weights in and out, so it outputs 0 and gets zero
     gradients), except before a Sigmoid, whose output at 0 is not 0.
