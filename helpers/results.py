@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from torch import nn
 
 
 def accuracy(outputs, labels, threshold=None):
@@ -25,6 +26,30 @@ def accuracy(outputs, labels, threshold=None):
         raise TypeError(f"labels must be long class indices or float 0./1., got {labels.dtype}")
     percent = 100 * correct.float().mean(dim=-1)
     return percent.item() if percent.dim() == 0 else percent.numpy()
+
+
+def unit_active(models, X, upto=2):
+    """Where the single hidden unit of each model is active (outputs more than 0).
+
+    models: an nn.Sequential, or a list of M; model[:upto] must end at a one-unit
+    layer (default 2: Linear then ReLU). X: (N, in) shared, or (M, N, in) one data
+    set per model. Returns booleans (N,) for one model, (M, N) for a list. A unit
+    active on no point is dead: it gets zero gradient (notebook 44) and never comes
+    back. Introduced in notebook 45.
+    """
+    single = isinstance(models, nn.Module)
+    models = [models] if single else list(models)
+    X = torch.as_tensor(X)
+    if X.dim() == 3 and X.shape[0] != len(models):
+        raise ValueError(f"X must hold one data set per model: {len(models)}, got {X.shape[0]}")
+    data_sets = X if X.dim() == 3 else [X] * len(models)
+    with torch.no_grad():
+        outputs = [model[:upto](x) for model, x in zip(models, data_sets, strict=True)]
+    for out in outputs:
+        if out.shape[-1] != 1:
+            raise ValueError(f"model[:upto] must end at one unit, got {out.shape[-1]} units")
+    active = torch.stack([out[:, 0] > 0 for out in outputs]).numpy()
+    return active[0] if single else active
 
 
 def count_parameters(model) -> int:

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import accuracy, correlation, count_parameters
+from helpers import accuracy, correlation, count_parameters, unit_active
 
 
 def test_binary_accuracy_with_probabilities_and_logits():
@@ -51,3 +51,28 @@ def test_correlation_matches_numpy_and_is_zero_for_constants():
 def test_correlation_rejects_different_shapes():
     with pytest.raises(ValueError, match="same shape"):
         correlation(np.zeros(3), np.zeros(4))
+
+
+def _one_unit_net(w1, b1):
+    net = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1))
+    with torch.no_grad():
+        net[0].weight.fill_(w1)
+        net[0].bias.fill_(b1)
+    return net
+
+
+def test_unit_active_finds_live_and_dead_units():
+    x = torch.tensor([[-2.0], [-1.0], [1.0], [2.0]])
+    half, dead = _one_unit_net(1.0, 0.0), _one_unit_net(1.0, -5.0)
+    assert unit_active(half, x).tolist() == [False, False, True, True]
+    assert unit_active([half, dead], x).tolist() == [[False, False, True, True], [False] * 4]
+    per_model = torch.stack([x, -x])
+    assert unit_active([half, half], per_model).sum(axis=1).tolist() == [2, 2]
+
+
+def test_unit_active_rejects_wide_layers_and_mismatched_data():
+    wide = nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="one unit"):
+        unit_active(wide, torch.zeros(4, 1))
+    with pytest.raises(ValueError, match="one data set per model"):
+        unit_active([wide, wide], torch.zeros(3, 4, 1))
