@@ -17,8 +17,7 @@ LAB_OPTIONS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 lab: $(INSTALLED)  ## open JupyterLab on the course
 	$(BIN)/jupyter lab $(LAB_OPTIONS)
 
-test: $(INSTALLED)  ## run the whole suite: helpers, repository checks, every notebook, ruff
-	$(BIN)/ruff check helpers tests notebooks
+test: lint  ## run the whole suite: ruff, then helpers, repository checks, every notebook
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 install: $(INSTALLED)
@@ -42,7 +41,7 @@ images: $(INSTALLED)  ## redraw the architecture figures in Images/
 bench: $(INSTALLED)  ## video 46's full sweep: one-model loop vs batched trainer
 	$(BIN)/python tests/bench.py
 
-lint: $(INSTALLED)
+lint: $(INSTALLED)  ## ruff over helpers, tests and notebooks
 	$(BIN)/ruff check helpers tests notebooks
 
 clean:
