@@ -16,6 +16,8 @@ def accuracy(outputs, labels, threshold=None):
     """
     outputs = torch.as_tensor(outputs).detach()
     labels = torch.as_tensor(labels)
+    if labels.numel() == 0 or outputs.numel() == 0:
+        raise ValueError("outputs and labels must hold at least one sample, got empty tensors")
     if labels.dtype == torch.long:
         correct = outputs.argmax(dim=-1) == labels
     elif labels.is_floating_point():
@@ -39,6 +41,12 @@ def unit_active(models, X, upto=2):
     """
     single = isinstance(models, nn.Module)
     models = [models] if single else list(models)
+    for model in models:
+        if not isinstance(model, nn.Sequential):
+            raise TypeError(f"models must be nn.Sequential, got {type(model).__name__}")
+        if isinstance(upto, bool) or not isinstance(upto, int) or not 1 <= upto <= len(model):
+            raise ValueError(f"upto must be an int from 1 to the model's {len(model)} layers, "
+                             f"got {upto!r}")
     X = torch.as_tensor(X)
     if X.dim() == 3 and X.shape[0] != len(models):
         raise ValueError(f"X must hold one data set per model: {len(models)}, got {X.shape[0]}")
@@ -54,6 +62,8 @@ def unit_active(models, X, upto=2):
 
 def count_parameters(model) -> int:
     """Number of trainable parameters (those with requires_grad). Introduced in notebook 55."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

@@ -12,8 +12,8 @@ SUPPORTED_LOSSES = (nn.MSELoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.CrossEntrop
 def check_training_inputs(X, y, loss_func, lr, num_epochs) -> None:
     """Raise a clear error for arguments the training loops cannot use.
 
-    X: (N, features) or (M, N, features); y: same leading sizes as X; lr: > 0
-    (a number, or one per model); num_epochs: a positive int. Shared by
+    X: (N, features) or (M, N, features), finite; y: same leading sizes as X, finite;
+    lr: > 0 (a number, or one per model); num_epochs: a positive int. Shared by
     `train_full_batch` and `helpers.sweeps.train_many`.
     """
     if not isinstance(loss_func, SUPPORTED_LOSSES):
@@ -27,6 +27,10 @@ def check_training_inputs(X, y, loss_func, lr, num_epochs) -> None:
         raise ValueError(f"lr must be > 0, got {lr}")
     if not (torch.is_tensor(X) and torch.is_tensor(y)):
         raise TypeError("X and y must be torch tensors")
+    for name, tensor in (("X", X), ("y", y)):
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise ValueError(f"{name} must hold finite numbers, got {bad} NaN or inf values")
     if X.shape[:-1] != y.shape[: X.dim() - 1]:
         raise ValueError(
             f"X and y must have the same number of samples, got X {tuple(X.shape)} "

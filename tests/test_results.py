@@ -76,3 +76,23 @@ def test_unit_active_rejects_wide_layers_and_mismatched_data():
         unit_active(wide, torch.zeros(4, 1))
     with pytest.raises(ValueError, match="one data set per model"):
         unit_active([wide, wide], torch.zeros(3, 4, 1))
+
+
+def test_accuracy_rejects_empty_tensors():
+    with pytest.raises(ValueError, match="at least one sample"):
+        accuracy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long))
+
+
+def test_count_parameters_needs_a_model():
+    with pytest.raises(TypeError, match="model must be an nn.Module, got str"):
+        count_parameters("net")
+
+
+def test_unit_active_rejects_upto_beyond_the_model():
+    net = _one_unit_net(1.0, 0.0)
+    with pytest.raises(ValueError, match="upto must be an int from 1 to the model's 3 layers"):
+        unit_active(net, torch.zeros(4, 1), upto=9)
+    with pytest.raises(ValueError, match="upto"):
+        unit_active([net], torch.zeros(4, 1), upto=0)
+    with pytest.raises(TypeError, match="nn.Sequential"):
+        unit_active(nn.Linear(1, 1), torch.zeros(4, 1))

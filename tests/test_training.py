@@ -60,6 +60,8 @@ def test_decision_threshold_follows_the_loss():
         ({"y": torch.zeros(10, 1, dtype=torch.long)}, TypeError, "needs float y"),
         ({"loss_func": nn.L1Loss()}, TypeError, "loss_func must be one of"),
         ({"X": np.zeros((10, 2))}, TypeError, "torch tensors"),
+        ({"X": torch.full((10, 2), float("nan"))}, ValueError, "X must hold finite numbers"),
+        ({"y": torch.tensor([[float("inf")]] * 10)}, ValueError, "y must hold finite numbers"),
     ],
 )
 def test_bad_training_inputs_are_named(kwargs, error, message):
