@@ -7,8 +7,9 @@ from torch import nn
 
 from helpers.training import check_training_inputs
 
-ACTIVATIONS = {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Identity: lambda h: h}
-NONZERO_AT_ZERO = (nn.Sigmoid,)  # f(0) != 0: a padded unit would not stay silent
+ACTIVATIONS = {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Identity: lambda h: h,
+               nn.Softmax: lambda h: torch.softmax(h, dim=-1)}
+NONZERO_AT_ZERO = (nn.Sigmoid, nn.Softmax)  # a padded unit would not stay silent
 
 
 def _architecture(models):
@@ -20,10 +21,12 @@ def _architecture(models):
         if not isinstance(model, nn.Sequential):
             raise TypeError(f"models must hold nn.Sequential, got {type(model).__name__}")
         model_kinds = [type(layer) for layer in model]
-        for kind in model_kinds:
+        for layer, kind in zip(model, model_kinds, strict=True):
             if kind is not nn.Linear and kind not in ACTIVATIONS:
-                raise TypeError(f"layers must be nn.Linear, nn.ReLU, nn.Sigmoid or nn.Identity, "
-                                f"got {kind.__name__}")
+                raise TypeError(f"layers must be nn.Linear, nn.ReLU, nn.Sigmoid, nn.Identity or "
+                                f"nn.Softmax, got {kind.__name__}")
+            if kind is nn.Softmax and layer.dim not in (1, -1):
+                raise ValueError(f"nn.Softmax must act on the classes (dim=1), got dim={layer.dim}")
         if kinds is None:
             kinds = model_kinds
         elif model_kinds != kinds:
@@ -90,7 +93,7 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
     a padded unit has zero weights in and out, so it outputs 0 and gets zero
     gradients), except before a Sigmoid, whose output at 0 is not 0.
 
-    models: list of M nn.Sequential of Linear/ReLU/Sigmoid/Identity layers, created
+    models: list of M nn.Sequential of Linear/ReLU/Sigmoid/Identity/Softmax layers, created
       in the order the one-model loop would create them; trained in place.
     X: (N, features) shared by all models, or (M, N, features) one data set each.
     y: (N, outputs) float or (N,) long for CrossEntropyLoss, or with a leading M.
@@ -102,7 +105,10 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
     kinds = _architecture(models)
     check_training_inputs(X, y, loss_func, lr, num_epochs)
     M = len(models)
-    lr = torch.as_tensor(np.broadcast_to(np.asarray(lr, dtype=np.float32), (M,)).copy())
+    lr = np.asarray(lr, dtype=np.float32)
+    if lr.size not in (1, M):
+        raise ValueError(f"lr must be one number or one per model ({M}), got {lr.size}")
+    lr = torch.as_tensor(np.broadcast_to(lr.reshape(-1), (M,)).copy())
     if X.dim() == 2:
         X = X.expand(M, *X.shape)
         y = y.expand(M, *y.shape)

@@ -77,6 +77,21 @@ def test_models_of_different_widths_are_padded_exactly():
     assert nets[0][0].weight.shape == (1, 4)  # trained weights written back unpadded
 
 
+def test_double_softmax_models_equal_the_loop():
+    torch.manual_seed(3)
+    X, y = torch.randn(60, 2), torch.randint(0, 3, (60,))
+
+    def make():  # video 53's model as the notes write it, softmax before CrossEntropyLoss
+        torch.manual_seed(4)
+        return [nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 3), nn.Softmax(dim=1))
+                for _ in range(3)]
+
+    loop = _loop(make(), X, y, nn.CrossEntropyLoss(), [0.01] * 3, 100)
+    batched, outputs = train_many(make(), X, y, nn.CrossEntropyLoss(), 0.01, 100)
+    assert np.abs(batched - loop).max() < 1e-6
+    assert torch.allclose(outputs.sum(dim=2), torch.ones(3, 60))
+
+
 def test_train_many_rejects_what_it_cannot_batch():
     with pytest.raises(ValueError, match="non-empty"):
         train_many([], torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
@@ -85,6 +100,9 @@ def test_train_many_rejects_what_it_cannot_batch():
     with pytest.raises(TypeError, match="layers must be"):
         train_many([nn.Sequential(nn.Linear(1, 1), nn.Tanh())], torch.zeros(3, 1),
                    torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
+    with pytest.raises(ValueError, match="nn.Softmax must act on the classes"):
+        train_many([nn.Sequential(nn.Linear(1, 2), nn.Softmax(dim=0))], torch.zeros(3, 1),
+                   torch.zeros(3, dtype=torch.long), nn.CrossEntropyLoss(), 0.1, 1)
     mixed = [nn.Sequential(nn.Linear(1, 1)), nn.Sequential(nn.Linear(1, 1), nn.ReLU())]
     with pytest.raises(ValueError, match="same sequence of layer types"):
         train_many(mixed, torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
@@ -94,6 +112,12 @@ def test_train_many_rejects_what_it_cannot_batch():
     with pytest.raises(ValueError, match="lr must be > 0"):
         train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 1), torch.zeros(3, 1),
                    nn.MSELoss(), [0.1, 0.0], 1)
+    with pytest.raises(ValueError, match=r"lr must be one number or one per model \(2\), got 3"):
+        train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 1), torch.zeros(3, 1),
+                   nn.MSELoss(), [0.1, 0.2, 0.3], 1)
+    with pytest.raises(ValueError, match="X must hold finite numbers"):
+        train_many([nn.Sequential(nn.Linear(1, 1))], torch.tensor([[float("nan")]]),
+                   torch.zeros(1, 1), nn.MSELoss(), 0.1, 1)
     with pytest.raises(ValueError, match="one data set per model"):
         train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 3, 1),
                    torch.zeros(3, 3, 1), nn.MSELoss(), 0.1, 1)
