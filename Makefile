@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: lab test install notebooks images bench lint clean
+.PHONY: lab test test-avx2 install notebooks images bench seeds lint clean
 
 # Served from the repository root (so notebooks can show ../Images), opened on notebooks/;
 # the extension manager, news and update checks are off: nothing reaches the network.
@@ -19,6 +19,11 @@ lab: $(INSTALLED)  ## open JupyterLab on the course
 
 test: lint  ## run the whole suite: ruff, then helpers, repository checks, every notebook
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+# PyTorch picks its CPU kernels by processor; most laptops have AVX2 but no AVX-512.
+AVX2 := ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+test-avx2: $(INSTALLED)  ## every notebook again, strict, on a laptop's AVX2 kernels (CI runs it)
+	$(AVX2) $(BIN)/python -m pytest -n 2 --dist loadscope notebooks
 
 install: $(INSTALLED)
 
@@ -38,8 +43,12 @@ notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, to
 images: $(INSTALLED)  ## redraw the architecture figures in Images/
 	$(BIN)/python -m helpers.images
 
-bench: $(INSTALLED)  ## video 46's full sweep: one-model loop vs batched trainer
+bench: $(INSTALLED)  ## each notebook's time against its budget; video 46's loop vs batched
 	$(BIN)/python tests/bench.py
+
+N ?= 20
+seeds: $(INSTALLED)  ## every notebook with N other seeds (NB= for some): lists failing checks
+	$(BIN)/python tests/seeds.py -n $(N) $(NB)
 
 lint: $(INSTALLED)  ## ruff over helpers, tests and notebooks
 	$(BIN)/ruff check helpers tests notebooks
