@@ -87,3 +87,22 @@ def correlation(a, b):
     spread = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
     r = np.divide((a * b).sum(axis=-1), spread, out=np.zeros_like(spread), where=spread > 0)
     return float(r) if r.ndim == 0 else r
+
+
+def relative_gap(reference, other):
+    """Largest relative difference |other - reference| / |reference| over all entries.
+
+    reference, other: arrays of the same shape, e.g. per-epoch losses (num_epochs,) of the
+    one-model loop and of the batched trainer. float32 keeps about 7 significant digits and
+    the two add up in another order, so a gap near 1e-7 is rounding, not a different
+    computation. Introduced in notebook 46.
+    """
+    reference = np.asarray(reference, dtype=float)
+    other = np.asarray(other, dtype=float)
+    if reference.shape != other.shape:
+        raise ValueError(f"reference and other must have the same shape, got {reference.shape} "
+                         f"and {other.shape}")
+    if reference.size == 0 or not np.all(reference != 0):
+        raise ValueError("reference must be non-empty with no zero entry (a relative gap)")
+    return float((np.abs(other - reference) / np.abs(reference)).max())
+

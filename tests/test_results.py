@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import accuracy, correlation, count_parameters, unit_active
+from helpers import accuracy, correlation, count_parameters, relative_gap, unit_active
 
 
 def test_binary_accuracy_with_probabilities_and_logits():
@@ -96,3 +96,12 @@ def test_unit_active_rejects_upto_beyond_the_model():
         unit_active([net], torch.zeros(4, 1), upto=0)
     with pytest.raises(TypeError, match="nn.Sequential"):
         unit_active(nn.Linear(1, 1), torch.zeros(4, 1))
+
+
+def test_relative_gap_is_relative_to_the_reference():
+    assert relative_gap([2.0, 4.0], [2.0, 4.0]) == 0.0
+    assert relative_gap([2.0, 4.0], [2.0, 4.4]) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="same shape"):
+        relative_gap([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="no zero entry"):
+        relative_gap([0.0, 2.0], [0.0, 2.0])
