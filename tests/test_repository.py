@@ -13,6 +13,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MACHINE_PATH = re.compile(r"/(work|tmp|root|home|Users)/")
 IMAGE_REF = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*src=\"([^\"]+)\"")
 NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_\w+\s*$")
+TIMINGS = tomllib.loads((ROOT / "tests" / "timings.toml").read_text())["notebooks"]
 
 
 def _code_cells(path):
@@ -120,3 +121,20 @@ def test_readme_maps_every_notebook():
         assert f"notebooks/{path.name}" in readme, f"README course map lacks {path.name}"
     for command in ("make lab", "make test"):
         assert command in readme
+
+
+def test_every_notebook_has_a_measured_runtime_and_a_budget():
+    assert set(TIMINGS) == {path.name for path in NOTEBOOKS}
+    for name, timing in TIMINGS.items():
+        assert 0 < timing["runtime"] < timing["budget"], name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_quoted_runtimes_are_the_measured_ones(path):
+    runtime = TIMINGS[path.name]["runtime"]
+    title = nbformat.read(path, as_version=4).cells[0].source
+    quoted = re.findall(r"\*\*Runtime:\*\* about (\d+) s", title)
+    assert quoted == [str(runtime)], f"title cell quotes {quoted}, tests/timings.toml {runtime}"
+    row = re.search(rf"\(notebooks/{re.escape(path.name)}\) \|.*\| (\d+) s \|",
+                    (ROOT / "README.md").read_text())
+    assert row and row.group(1) == str(runtime), f"README's course map row for {path.name}"
