@@ -25,7 +25,8 @@ def create_regression_data(slope: float = 1.0, n: int = 30):
     """Points on the line y = slope*x plus Gaussian noise of std 1/2.
 
     Returns x, y, each a float tensor of shape (n, 1), drawn from torch's
-    generator in the course's order (x first). Introduced in notebooks 45 and 46.
+    generator in the course's order (x first). Introduced in notebook 46 (the course's
+    create_the_data).
     """
     _check_positive_int("n", n)
     if not np.isfinite(slope):

@@ -34,13 +34,16 @@ def describe_layers(model):
 
 
 def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=9,
-                 size_labels=None):
+                 size_labels=None, unit_labels=None, edge_labels=None):
     """Draw units and all-to-all connections of an MLP, one column per layer.
 
     model_or_sizes: an nn.Sequential, or layer sizes [inputs, hidden..., outputs].
     activations: a name under each non-input column (taken from the model if given).
     Columns with more than max_units units show max_units - 1 of them, a gap and the
     last. size_labels: text for each column's size (e.g. "n"), default the numbers.
+    unit_labels: one text (or None) per column, written above its top unit (e.g. the
+    formula the unit computes); edge_labels: one text (or None) per pair of adjacent
+    columns, written on their connections (e.g. a weight's name).
     Returns the axes. Introduced in notebook 47; the slides' figures in Images/ use it.
     """
     if isinstance(model_or_sizes, nn.Module):
@@ -56,6 +59,11 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     size_labels = [str(s) for s in sizes] if size_labels is None else list(size_labels)
     if len(size_labels) != len(sizes):
         raise ValueError(f"size_labels must have {len(sizes)} entries, got {len(size_labels)}")
+    unit_labels = list(unit_labels or [None] * len(sizes))
+    edge_labels = list(edge_labels or [None] * (len(sizes) - 1))
+    if len(unit_labels) != len(sizes) or len(edge_labels) != len(sizes) - 1:
+        raise ValueError(f"unit_labels must have {len(sizes)} entries and edge_labels "
+                         f"{len(sizes) - 1}, got {len(unit_labels)} and {len(edge_labels)}")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.8 * len(sizes) + 1, 4))
 
@@ -83,8 +91,17 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
         if col > 0 and activations[col - 1]:
             under += f"\n{activations[col - 1]}"
         ax.text(x, -0.9, under, ha="center", va="top", fontsize=9)
+    for col, text in enumerate(unit_labels):
+        if text:
+            x, y = columns[col][0]
+            ax.text(x, y + 0.4, text, ha="center", va="bottom", fontsize=10)
+    for col, text in enumerate(edge_labels):
+        if text:
+            (x0, y0), (x1, y1) = columns[col][0], columns[col + 1][0]
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.08, text, ha="center", va="bottom",
+                    fontsize=10, color="0.25")
     ax.set_xlim(-0.8, 2.0 * (len(sizes) - 1) + 0.8)
-    ax.set_ylim(-2.2, height)
+    ax.set_ylim(-2.2, height + (0.8 if any(unit_labels) else 0))
     ax.set_aspect("equal")
     ax.axis("off")
     if title:

@@ -41,6 +41,11 @@ def _depth_vs_breadth():
 
 
 FIGURES = {
+    "44_backprop_model.png": _single(
+        nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1)),
+        "ANNreg: 1-1-1, with the names of the derivation",
+        unit_labels=["x", "z = w₁x + b₁\nh = ReLU(z)", "ŷ = w₂h + b₂"],
+        edge_labels=["w₁", "w₂"]),
     "45_regression_model.png": _single(
         nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1)), "ANNreg: 1-1-1"),
     "47_qwerties_model.png": _single(

@@ -86,3 +86,11 @@ def test_images_folder_holds_exactly_the_generated_figures(tmp_path):
     assert sorted(p.name for p in IMAGES_DIR.glob("*.png")) == sorted(FIGURES)
     stale = [p.name for p in written if p.read_bytes() != (IMAGES_DIR / p.name).read_bytes()]
     assert not stale, f"Images/ is out of date, run `make images`: {stale}"
+
+
+def test_draw_network_writes_unit_and_edge_labels():
+    ax = draw_network([1, 1, 1], unit_labels=["x", "h = ReLU(z)", None], edge_labels=["w1", "w2"])
+    texts = [t.get_text() for t in ax.texts]
+    assert {"x", "h = ReLU(z)", "w1", "w2"} <= set(texts)
+    with pytest.raises(ValueError, match="unit_labels must have 3 entries"):
+        draw_network([1, 1, 1], unit_labels=["x"])

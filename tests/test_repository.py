@@ -13,6 +13,9 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MACHINE_PATH = re.compile(r"/(work|tmp|root|home|Users)/")
 IMAGE_REF = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*src=\"([^\"]+)\"")
 NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_\w+\s*$")
+# reseeds: torch(.random|.cuda).manual_seed(_all), np.random.seed, random.seed
+RESEED = re.compile(r"\b(?:torch\.(?:random\.|cuda\.)?manual_seed(?:_all)?"
+                    r"|(?:np|numpy)\.random\.seed|random\.seed)\s*\(")
 TIMINGS = tomllib.loads((ROOT / "tests" / "timings.toml").read_text())["notebooks"]
 
 
@@ -91,6 +94,15 @@ def test_notebook_seeds_once_and_never_downloads(path):
     for source in sources:
         for download in ("load_dataset(", "urlretrieve", "http"):
             assert download not in source, f"notebooks load data through helpers: {download}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_never_reseeds_after_setup(path):
+    # A reseed mid-notebook makes "change the seed in the setup cell" leave everything after
+    # it unchanged. Saving and restoring a generator's state (get/set_rng_state) is fine.
+    for i, source in enumerate(_code_cells(path), start=1):
+        found = [m.group(0) for m in RESEED.finditer(source.source)]
+        assert not found, f"code cell {i} reseeds ({found}): seed once, with setup_notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
