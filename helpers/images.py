@@ -25,19 +25,44 @@ def _single(model_or_sizes, title, activations=None, **kwargs):
     return draw
 
 
-def _wide_vs_deep():
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11, 4.5))
-    draw_network([2, 4, 3], ["linear", "linear"], ax=ax0, title="wide: 2-4-3, 27 parameters")
-    draw_network([2, 2, 2, 3], ["linear"] * 3, ax=ax1, title="deep: 2-2-2-3, 21 parameters")
+def _side_by_side(panels, inches_per_unit=0.45):
+    """Draw networks next to each other at one scale: panels are (sizes, kwargs) pairs.
+
+    Each panel gets a width in proportion to its number of layers, and all share the
+    vertical limits of the tallest, so a unit is the same size in every panel.
+    """
+    widths = [2.0 * len(sizes) - 0.4 for sizes, _ in panels]  # draw_network's x-range
+    fig, axes = plt.subplots(1, len(panels), gridspec_kw={"width_ratios": widths})
+    for ax, (sizes, kwargs) in zip(axes, panels, strict=True):
+        draw_network(sizes, ax=ax, **kwargs)
+    low = min(ax.get_ylim()[0] for ax in axes)
+    high = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:
+        ax.set_ylim(low, high)
+    fig.set_size_inches((sum(widths) + 2 * len(panels)) * inches_per_unit,
+                        (high - low + 1.5) * inches_per_unit)
     return fig
+
+
+def _wide_vs_deep():
+    return _side_by_side([
+        ([2, 4, 3], dict(activations=["linear", "linear"], title="wide: 2-4-3, 27 parameters")),
+        ([2, 2, 2, 3], dict(activations=["linear"] * 3, title="deep: 2-2-2-3, 21 parameters")),
+    ], inches_per_unit=0.6)
 
 
 def _depth_vs_breadth():
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 4.5))
-    draw_network([4, 12, 3], ["ReLU", "linear"], ax=ax0, title="breadth: more units per layer")
-    draw_network([4, 4, 4, 4, 3], ["ReLU"] * 3 + ["linear"], ax=ax1,
-                 title="depth: more hidden layers")
-    return fig
+    """The sweep of notebook 57: an input layer of n units (no activation), then n_layers
+    hidden layers of n units with ReLUs, then 3 outputs; n from 4 to 100."""
+    def panel(n_layers, title):
+        sizes = [4] + [10] * (n_layers + 1) + [3]  # 5 circles and a gap stand for n units
+        return (sizes, dict(activations=["linear"] + ["ReLU"] * n_layers + ["linear"],
+                            size_labels=["4"] + ["n"] * (n_layers + 1) + ["3"], title=title,
+                            max_units=6))
+    return _side_by_side([
+        panel(1, "1 hidden layer: 4-n-n-3"),
+        panel(5, "5 hidden layers: 4-n-n-n-n-n-n-3"),
+    ])
 
 
 FIGURES = {
