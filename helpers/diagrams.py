@@ -34,13 +34,14 @@ def describe_layers(model):
 
 
 def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=9,
-                 size_labels=None):
+                 size_labels=None, column_gap=2.0):
     """Draw units and all-to-all connections of an MLP, one column per layer.
 
     model_or_sizes: an nn.Sequential, or layer sizes [inputs, hidden..., outputs].
     activations: a name under each non-input column (taken from the model if given).
     Columns with more than max_units units show max_units - 1 of them, a gap and the
     last. size_labels: text for each column's size (e.g. "n"), default the numbers.
+    column_gap: distance between columns, in unit heights (wider for tall columns).
     Returns the axes. Introduced in notebook 47; the slides' figures in Images/ use it.
     """
     if isinstance(model_or_sizes, nn.Module):
@@ -64,7 +65,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     columns = []
     for col, n in enumerate(shown):
         ys = [(height - 1) / 2 + (n - 1) / 2 - i for i in range(n)]  # centred columns
-        columns.append([(col * 2.0, y) for y in ys])
+        columns.append([(col * column_gap, y) for y in ys])
     for left, right in zip(columns, columns[1:], strict=False):
         for x0, y0 in left:
             for x1, y1 in right:
@@ -76,14 +77,14 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
                 ax.text(x, y, "⋮", ha="center", va="center", fontsize=16, zorder=3)
                 continue
             ax.add_patch(plt.Circle((x, y), 0.3, facecolor=colour, edgecolor="k", zorder=2))
-        x = col * 2.0
+        x = col * column_gap
         name = "input" if col == 0 else ("output" if col == len(sizes) - 1 else "hidden")
         unit_word = "unit" if size_labels[col] == "1" else "units"
         under = f"{name}\n{size_labels[col]} {unit_word}"
         if col > 0 and activations[col - 1]:
             under += f"\n{activations[col - 1]}"
         ax.text(x, -0.9, under, ha="center", va="top", fontsize=9)
-    ax.set_xlim(-0.8, 2.0 * (len(sizes) - 1) + 0.8)
+    ax.set_xlim(-0.8, column_gap * (len(sizes) - 1) + 0.8)
     ax.set_ylim(-2.2, height)
     ax.set_aspect("equal")
     ax.axis("off")
