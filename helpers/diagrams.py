@@ -34,7 +34,7 @@ def describe_layers(model):
 
 
 def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=9,
-                 size_labels=None, unit_labels=None, edge_labels=None):
+                 size_labels=None, unit_labels=None, edge_labels=None, column_gap=2.0):
     """Draw units and all-to-all connections of an MLP, one column per layer.
 
     model_or_sizes: an nn.Sequential, or layer sizes [inputs, hidden..., outputs].
@@ -44,6 +44,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     unit_labels: one text (or None) per column, written above its top unit (e.g. the
     formula the unit computes); edge_labels: one text (or None) per pair of adjacent
     columns, written on their connections (e.g. a weight's name).
+    column_gap: distance between columns, in unit heights (wider for tall columns).
     Returns the axes. Introduced in notebook 47; the slides' figures in Images/ use it.
     """
     if isinstance(model_or_sizes, nn.Module):
@@ -72,7 +73,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     columns = []
     for col, n in enumerate(shown):
         ys = [(height - 1) / 2 + (n - 1) / 2 - i for i in range(n)]  # centred columns
-        columns.append([(col * 2.0, y) for y in ys])
+        columns.append([(col * column_gap, y) for y in ys])
     for left, right in zip(columns, columns[1:], strict=False):
         for x0, y0 in left:
             for x1, y1 in right:
@@ -84,7 +85,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
                 ax.text(x, y, "⋮", ha="center", va="center", fontsize=16, zorder=3)
                 continue
             ax.add_patch(plt.Circle((x, y), 0.3, facecolor=colour, edgecolor="k", zorder=2))
-        x = col * 2.0
+        x = col * column_gap
         name = "input" if col == 0 else ("output" if col == len(sizes) - 1 else "hidden")
         unit_word = "unit" if size_labels[col] == "1" else "units"
         under = f"{name}\n{size_labels[col]} {unit_word}"
@@ -100,7 +101,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
             (x0, y0), (x1, y1) = columns[col][0], columns[col + 1][0]
             ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.08, text, ha="center", va="bottom",
                     fontsize=10, color="0.25")
-    ax.set_xlim(-0.8, 2.0 * (len(sizes) - 1) + 0.8)
+    ax.set_xlim(-0.8, column_gap * (len(sizes) - 1) + 0.8)
     ax.set_ylim(-2.2, height + (0.8 if any(unit_labels) else 0))
     ax.set_aspect("equal")
     ax.axis("off")

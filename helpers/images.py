@@ -76,12 +76,15 @@ FIGURES = {
     "47_qwerties_model.png": _single(
         nn.Sequential(nn.Linear(2, 1), nn.ReLU(), nn.Linear(1, 1), nn.Sigmoid()),
         "ANNclassify: 2-1-1"),
+    "48_learning_rates_model.png": _single(
+        nn.Sequential(nn.Linear(2, 1), nn.ReLU(), nn.Linear(1, 1)),
+        "2-1-1 trained on logits", ["ReLU", "none: a logit\n(the sigmoid is\nin the loss)"]),
     "49_multilayer_model.png": _single(
         nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1), nn.ReLU(),
-                      nn.Linear(1, 1), nn.Sigmoid()), "2-16-1-1 with ReLUs"),
+                      nn.Linear(1, 1), nn.Sigmoid()), "2-16-1-1 with ReLUs", column_gap=4.5),
     "50_linear_model.png": _single(
         nn.Sequential(nn.Linear(2, 16), nn.Linear(16, 1), nn.Linear(1, 1), nn.Sigmoid()),
-        "2-16-1-1 without ReLUs"),
+        "2-16-1-1 without ReLUs", column_gap=4.5),
     "52_iris_model.png": _single(
         nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
                       nn.Linear(64, 3), nn.Softmax(dim=1)), "iris: 4-64-64-3"),

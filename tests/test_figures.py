@@ -74,6 +74,8 @@ def test_draw_network_draws_one_circle_per_shown_unit():
     assert len(ax.lines) == 2 * 4 + 4 * 3
     ax = draw_network([4, 64, 3], max_units=9)
     assert len(ax.patches) == 4 + 8 + 3  # a gap stands for the hidden units not shown
+    ax = draw_network([2, 3, 1], column_gap=4.5)
+    assert sorted({patch.center[0] for patch in ax.patches}) == [0, 4.5, 9.0]
     with pytest.raises(ValueError, match="layer sizes"):
         draw_network([2, 0, 1])
     with pytest.raises(ValueError, match="activations must name"):
