@@ -87,13 +87,13 @@ FIGURES = {
         "2-16-1-1 without ReLUs", column_gap=4.5),
     "52_iris_model.png": _single(
         nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
-                      nn.Linear(64, 3), nn.Softmax(dim=1)), "iris: 4-64-64-3"),
+                      nn.Linear(64, 3), nn.Softmax(dim=1)), "iris: 4-64-64-3", column_gap=4.5),
     "53_three_qwerties_model.png": _single(
         nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 3), nn.Softmax(dim=1)),
         "three qwerties: 2-4-3"),
     "54_hidden_units_model.png": _single(
         [4, 9, 9, 3], "iris: 4-n-n-3, n from 1 to 128", ["ReLU", "ReLU", "softmax"],
-        size_labels=["4", "n", "n", "3"]),
+        size_labels=["4", "n", "n", "3"], column_gap=4.5),
     "55_wide_vs_deep.png": _wide_vs_deep,
     "57_depth_vs_breadth.png": _depth_vs_breadth,
 }
