@@ -22,11 +22,22 @@ test: lint  ## run the whole suite: ruff, then helpers, repository checks, every
 
 install: $(INSTALLED)
 
+# The pins (torch's wheel first) are for Python 3.11: stop before installing anything otherwise.
+PYTHON_VERSION := import sys; print("%d.%d" % sys.version_info[:2])
+
 $(BIN)/python:
+	@v=$$($(PYTHON) -c '$(PYTHON_VERSION)' 2>/dev/null); [ "$$v" = 3.11 ] || { \
+		echo "This course needs Python 3.11; PYTHON=$(PYTHON) is $${v:+Python }$${v:-not a working Python}." >&2; \
+		echo "Install Python 3.11 and point at it: PYTHON=/path/to/python3.11 make $(or $(MAKECMDGOALS),lab)" >&2; \
+		exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstalls only when the pins or the package definition change.
 $(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
+	@v=$$($(BIN)/python -c '$(PYTHON_VERSION)' 2>/dev/null); [ "$$v" = 3.11 ] || { \
+		echo "$(VENV) was made with $${v:+Python }$${v:-a Python that no longer runs}; this course needs Python 3.11." >&2; \
+		echo "Remove it (make clean) and run make again, with PYTHON=/path/to/python3.11 if needed." >&2; \
+		exit 1; }
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
