@@ -8,10 +8,12 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 .PHONY: lab test install notebooks images bench lint clean
 
 # Served from the repository root (so notebooks can show ../Images), opened on notebooks/;
-# the extension manager, news and update checks are off: nothing reaches the network.
+# the extension manager, news and update checks are off: nothing reaches the network
+# (.lab-settings/overrides.json also stops the "get notified about Jupyter news?" prompt).
 LAB_OPTIONS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 	--LabApp.extension_manager=readonly --LabApp.news_url=None \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	--LabApp.app_settings_dir=.lab-settings \
 	$(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(INSTALLED)  ## open JupyterLab on the course
