@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: lab test install notebooks images bench lint clean
+.PHONY: lab test test-browser print-lab-options install notebooks images bench lint clean
 
 # Served from the repository root (so notebooks can show ../Images), opened on notebooks/;
 # the extension manager, news and update checks are off: nothing reaches the network
@@ -21,6 +21,12 @@ lab: $(INSTALLED)  ## open JupyterLab on the course
 
 test: lint  ## run the whole suite: ruff, then helpers, repository checks, every notebook
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+test-browser: $(INSTALLED)  ## the student's path in Chromium: make lab, open, run all (Debian's chromium)
+	$(BIN)/python -m pytest tests/browser --durations=0
+
+print-lab-options:  ## the options of `make lab`, read by the browser test
+	@echo $(LAB_OPTIONS)
 
 install: $(INSTALLED)
 
