@@ -23,7 +23,7 @@ test: lint  ## run the whole suite: ruff, then helpers, repository checks, every
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 test-browser: $(INSTALLED)  ## the student's path in Chromium: make lab, open, run all (Debian's chromium)
-	$(BIN)/python -m pytest tests/browser --durations=0
+	$(BIN)/python -m pytest tests/browser -n 2 --dist worksteal --durations=0
 
 print-lab-options:  ## the options of `make lab`, read by the browser test
 	@echo $(LAB_OPTIONS)

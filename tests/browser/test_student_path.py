@@ -5,7 +5,8 @@ collects it. JupyterLab starts with `make lab`'s options on a temporary copy of 
 each notebook is opened from the file browser, run with Kernel > "Restart Kernel and Run All
 Cells…" and checked against its saved outputs. Every request of the page is intercepted: one
 to anything but the local server is aborted and fails the notebook. One screenshot per
-notebook (its first screen after the run) goes to browser-screenshots/.
+notebook (its first screen after the run) goes to browser-screenshots/. make test-browser runs
+two notebooks at a time: each pytest-xdist worker has its own JupyterLab and Chromium.
 
 NOTEBOOKS_DIR=path runs the notebooks of another folder instead of notebooks/.
 """
@@ -116,8 +117,6 @@ def browser_page(lab_url):
         else:
             route.abort()
 
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
