@@ -1,5 +1,6 @@
 """Checks on the repository itself: layout, pins, and notebooks saved as a fresh run left them."""
 
+import json
 import re
 import socket
 import tomllib
@@ -27,9 +28,18 @@ def test_top_level_layout():
     expected = {"notebooks", "helpers", "Images", "data", "tests", "requirements.txt",
                 "pyproject.toml", "Makefile", "README.md"}
     found = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
-    found -= {"ann_course_helpers.egg-info"}  # written by `pip install -e .`, git-ignored
+    # git-ignored, written by `pip install -e .` and by `make test-browser`
+    found -= {"ann_course_helpers.egg-info", "browser-screenshots"}
     assert found == expected
     assert (ROOT / ".ci" / "run").is_file()
+
+
+def test_make_lab_asks_no_news_and_checks_no_updates():
+    """JupyterLab's first start would ask "get notified about official Jupyter news?"."""
+    settings = json.loads((ROOT / ".lab-settings" / "overrides.json").read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"] == {
+        "fetchNews": "false", "checkForUpdates": False}
+    assert "--LabApp.app_settings_dir=.lab-settings" in (ROOT / "Makefile").read_text()
 
 
 def test_every_requirement_is_pinned_exactly():
