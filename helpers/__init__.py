@@ -15,6 +15,5 @@ __all__ = [
     "accuracy", "correlation", "count_parameters", "create_qwerties", "create_regression_data",
     "decision_threshold", "describe_layers", "draw_network", "iris_tensors", "load_iris",
     "plot_losses", "plot_qwerties", "plot_sweep", "relative_gap", "setup_notebook",
-    "train_full_batch",
-    "train_many", "unit_active",
+    "train_full_batch", "train_many", "unit_active",
 ]
