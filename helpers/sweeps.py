@@ -9,6 +9,7 @@ from helpers.training import check_training_inputs
 
 ACTIVATIONS = {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Identity: lambda h: h,
                nn.Softmax: lambda h: torch.softmax(h, dim=-1)}
+LAYERS = (nn.Linear, nn.LeakyReLU, *ACTIVATIONS)  # LeakyReLU: each layer's own slope
 NONZERO_AT_ZERO = (nn.Sigmoid, nn.Softmax)  # a padded unit would not stay silent
 
 
@@ -22,15 +23,20 @@ def _architecture(models):
             raise TypeError(f"models must hold nn.Sequential, got {type(model).__name__}")
         model_kinds = [type(layer) for layer in model]
         for layer, kind in zip(model, model_kinds, strict=True):
-            if kind is not nn.Linear and kind not in ACTIVATIONS:
-                raise TypeError(f"layers must be nn.Linear, nn.ReLU, nn.Sigmoid, nn.Identity or "
-                                f"nn.Softmax, got {kind.__name__}")
+            if kind not in LAYERS:
+                raise TypeError(f"layers must be nn.Linear, nn.ReLU, nn.LeakyReLU, nn.Sigmoid, "
+                                f"nn.Identity or nn.Softmax, got {kind.__name__}")
             if kind is nn.Softmax and layer.dim not in (1, -1):
                 raise ValueError(f"nn.Softmax must act on the classes (dim=1), got dim={layer.dim}")
         if kinds is None:
-            kinds = model_kinds
+            kinds, first = model_kinds, model
         elif model_kinds != kinds:
             raise ValueError("models must all have the same sequence of layer types")
+        for i, kind in enumerate(kinds):
+            if kind is nn.LeakyReLU and model[i].negative_slope != first[i].negative_slope:
+                raise ValueError(f"nn.LeakyReLU at position {i} must have one negative_slope for "
+                                 f"all models, got {first[i].negative_slope} and "
+                                 f"{model[i].negative_slope}")
     return kinds
 
 
@@ -93,7 +99,8 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
     a padded unit has zero weights in and out, so it outputs 0 and gets zero
     gradients), except before a Sigmoid, whose output at 0 is not 0.
 
-    models: list of M nn.Sequential of Linear/ReLU/Sigmoid/Identity/Softmax layers, created
+    models: list of M nn.Sequential of Linear/ReLU/LeakyReLU/Sigmoid/Identity/Softmax layers
+      (one LeakyReLU slope for all models), created
       in the order the one-model loop would create them; trained in place.
     X: (N, features) shared by all models, or (M, N, features) one data set each.
     y: (N, outputs) float or (N,) long for CrossEntropyLoss, or with a leading M.
@@ -121,6 +128,8 @@ def train_many(models, X, y, loss_func, lr, num_epochs):
         for i, kind in enumerate(kinds):
             if kind is nn.Linear:
                 h = _stacked_linear(h, *params[i])
+            elif kind is nn.LeakyReLU:
+                h = F.leaky_relu(h, models[0][i].negative_slope)
             else:
                 h = ACTIVATIONS[kind](h)
         return h

@@ -92,6 +92,23 @@ def test_double_softmax_models_equal_the_loop():
     assert torch.allclose(outputs.sum(dim=2), torch.ones(3, 60))
 
 
+def test_leaky_relu_models_equal_the_loop():
+    torch.manual_seed(6)
+    X, y = torch.randn(40, 2), torch.randint(0, 2, (40, 1)).float()
+
+    def make():  # video 48's question: a leaky unit in the 2-1-1 net, trained on logits
+        torch.manual_seed(7)
+        return [nn.Sequential(nn.Linear(2, 1), nn.LeakyReLU(0.05), nn.Linear(1, 1))
+                for _ in range(4)]
+
+    loop = _loop(make(), X, y, nn.BCEWithLogitsLoss(), [0.1] * 4, 100)
+    batched, _ = train_many(make(), X, y, nn.BCEWithLogitsLoss(), 0.1, 100)
+    assert np.abs(batched - loop).max() < 1e-6
+    with pytest.raises(ValueError, match="one negative_slope for all models"):
+        train_many([nn.Sequential(nn.Linear(2, 1), nn.LeakyReLU(s)) for s in (0.05, 0.1)],
+                   X, y, nn.BCEWithLogitsLoss(), 0.1, 1)
+
+
 def test_train_many_rejects_what_it_cannot_batch():
     with pytest.raises(ValueError, match="non-empty"):
         train_many([], torch.zeros(3, 1), torch.zeros(3, 1), nn.MSELoss(), 0.1, 1)
