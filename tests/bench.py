@@ -34,18 +34,19 @@ NUM_EXPS, NUM_EPOCHS, LEARNING_RATE = 50, 500, 0.05
 
 def bench_notebooks(paths):
     """Print each notebook's wall time against its budget; returns the names over budget."""
-    print(f"{'notebook':45s} {'measured':>9s} {'quoted':>7s} {'budget':>7s}")
+    print(f"{'notebook':52s} {'measured':>9s} {'quoted':>7s} {'budget':>7s}")
     over = []
     for path in paths:
         seconds, failures = run_notebook(path)
-        timing = TIMINGS.get(path.name, {})
+        name = path.resolve().relative_to(ROOT / "notebooks").as_posix()  # solutions/...
+        timing = TIMINGS.get(name, {})
         budget = timing.get("budget", float("inf"))
         flag = "  OVER BUDGET" if seconds > budget else ""
         flag += f"  ({len(failures)} failing cells)" if failures else ""
-        print(f"{path.name:45s} {seconds:7.1f} s {timing.get('runtime', '?'):>5} s "
+        print(f"{name:52s} {seconds:7.1f} s {timing.get('runtime', '?'):>5} s "
               f"{budget:5.0f} s{flag}", flush=True)
         if seconds > budget:
-            over.append(path.name)
+            over.append(name)
     return over
 
 

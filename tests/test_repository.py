@@ -10,7 +10,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
+NOTEBOOKS = LESSONS + SOLUTIONS
 MACHINE_PATH = re.compile(r"/(work|tmp|root|home|Users)/")
 IMAGE_REF = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]*src=\"([^\"]+)\"")
 NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_\w+\s*$")
@@ -71,15 +73,58 @@ def test_the_iris_loader_never_touches_the_network(monkeypatch):
 
 
 def test_there_are_notebooks():
-    assert NOTEBOOKS
+    assert LESSONS
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_notebook_is_named_and_titled_for_its_video(path):
     assert re.fullmatch(r"(4[3-9]|5[0-7])_[a-z0-9_]+\.ipynb", path.name)
     first = nbformat.read(path, as_version=4).cells[0]
     assert first.cell_type == "markdown"
     assert first.source.startswith(f"# Video {path.name[:2]} ")
+
+
+def _explore_questions(lesson):
+    """The numbers of the questions in the lesson's "## Explore" cell, and that cell's text."""
+    cells = [c.source for c in nbformat.read(lesson, as_version=4).cells
+             if c.cell_type == "markdown" and "\n## Explore\n" in f"\n{c.source}"]
+    assert len(cells) == 1, f"{lesson.name} needs one markdown cell with an '## Explore' heading"
+    explore = cells[0][cells[0].index("## Explore"):]
+    return [int(n) for n in re.findall(r"^(\d+)\. ", explore, re.MULTILINE)], explore
+
+
+def _solutions_of(lesson):
+    return lesson.parent / "solutions" / f"{lesson.stem}_solutions.ipynb"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
+def test_every_explore_question_has_a_worked_answer(lesson):
+    numbers, explore = _explore_questions(lesson)
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 2, numbers
+    solutions = _solutions_of(lesson)
+    link = f"solutions/{solutions.name}"
+    assert solutions.is_file(), f"{lesson.name} has no worked answers at notebooks/{link}"
+    assert f"]({link})" in explore, f"{lesson.name}'s Explore cell does not link to {link}"
+    cells = nbformat.read(solutions, as_version=4).cells
+    sections = [i for i, c in enumerate(cells)
+                if c.cell_type == "markdown" and c.source.startswith("## Question ")]
+    titles = [re.match(r"## Question (\d+): \S", cells[i].source) for i in sections]
+    assert [t and int(t.group(1)) for t in titles] == numbers, \
+        f"{solutions.name} must have one '## Question k: title' section per question, in order"
+    for start, end in zip(sections, [*sections[1:], len(cells)], strict=True):
+        code = [c.source for c in cells[start:end] if c.cell_type == "code"]
+        assert any(re.search(r"^\s*assert ", s, re.MULTILINE) for s in code), \
+            f"{solutions.name}, {cells[start].source.splitlines()[0]}: no checked claim"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_solutions_are_named_and_titled_for_their_lesson(path):
+    lesson = ROOT / "notebooks" / path.name.replace("_solutions.ipynb", ".ipynb")
+    assert path.name.endswith("_solutions.ipynb") and lesson.is_file(), \
+        f"{path.name} must be named after its lesson, NN_topic_solutions.ipynb"
+    title = nbformat.read(path, as_version=4).cells[0].source
+    assert title.startswith(f"# Video {path.name[:2]} · Solutions: "), title.splitlines()[0]
+    assert f"](../{lesson.name})" in title, f"{path.name}'s title cell links to its lesson"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -137,26 +182,33 @@ def test_every_referenced_image_exists(path):
             assert (path.parent / target).is_file(), f"{path.name} shows a missing image {target}"
 
 
+def _in_notebooks(path):
+    return path.relative_to(ROOT / "notebooks").as_posix()
+
+
 def test_readme_maps_every_notebook():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
-        assert f"notebooks/{path.name}" in readme, f"README course map lacks {path.name}"
+        where = f"notebooks/{_in_notebooks(path)}"
+        assert f"]({where})" in readme, f"README course map lacks {where}"
     for command in ("make lab", "make test"):
         assert command in readme
 
 
 def test_every_notebook_has_a_measured_runtime_and_a_budget():
-    assert set(TIMINGS) == {path.name for path in NOTEBOOKS}
+    assert set(TIMINGS) == {_in_notebooks(path) for path in NOTEBOOKS}
     for name, timing in TIMINGS.items():
         assert 0 < timing["runtime"] < timing["budget"], name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_quoted_runtimes_are_the_measured_ones(path):
-    runtime = TIMINGS[path.name]["runtime"]
+    where = _in_notebooks(path)
+    runtime = TIMINGS[where]["runtime"]
     title = nbformat.read(path, as_version=4).cells[0].source
     quoted = re.findall(r"\*\*Runtime:\*\* about (\d+) s", title)
     assert quoted == [str(runtime)], f"title cell quotes {quoted}, tests/timings.toml {runtime}"
-    row = re.search(rf"\(notebooks/{re.escape(path.name)}\) \|.*\| (\d+) s \|",
-                    (ROOT / "README.md").read_text())
-    assert row and row.group(1) == str(runtime), f"README's course map row for {path.name}"
+    # a row: | video | [lesson](...) | topic | N s | [answers](solutions/...), N s |
+    cell = r"\) \|.*?\| (\d+) s \|" if path in LESSONS else r"\), (\d+) s \|"
+    row = re.search(rf"\(notebooks/{re.escape(where)}{cell}", (ROOT / "README.md").read_text())
+    assert row and row.group(1) == str(runtime), f"README's course map row for {where}"

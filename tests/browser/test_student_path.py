@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = Path(os.environ.get("NOTEBOOKS_DIR", ROOT / "notebooks")).resolve()
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb")) + sorted(NOTEBOOKS_DIR.glob("solutions/*.ipynb"))
 SCREENSHOTS = ROOT / "browser-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -130,9 +130,13 @@ def browser_page(lab_url):
 
 
 def run_all(page, notebook):
-    """Opens the notebook from the file browser, restarts the kernel and runs all cells;
-    returns once the kernel is idle and no cell waits to run."""
-    page.locator(".jp-DirListing-item", has_text=notebook).dblclick()
+    """Opens the notebook (a path under notebooks/) from the file browser, restarts the kernel
+    and runs all cells; returns once the kernel is idle and no cell waits to run."""
+    *folders, notebook = notebook.split("/")
+    page.locator(".jp-BreadCrumbs-item", has_text="notebooks").click()  # back to notebooks/
+    for name in [*folders, notebook]:  # each waits for its listing to show it
+        page.locator(".jp-DirListing-item").filter(
+            has=page.get_by_text(name, exact=True)).dblclick()
     kernel_idle = page.get_by_title(f"Change kernel for {notebook}").filter(has_text="| Idle")
     kernel_idle.wait_for(timeout=60_000)
     page.get_by_role("menuitem", name="Kernel", exact=True).click()
@@ -153,9 +157,9 @@ def close(page):
     page.locator(NOTEBOOK).wait_for(state="detached")
 
 
-def problems_of(saved, shown):
-    """What the run shown in the browser got wrong against the saved notebook, as a list of
-    (cell index or None, what)."""
+def problems_of(saved, shown, folder):
+    """What the run shown in the browser got wrong against the saved notebook (in `folder`,
+    e.g. notebooks/solutions), as a list of (cell index or None, what)."""
     if len(shown) != len(saved.cells):
         return [(None, f"{len(shown)} cells shown, the notebook has {len(saved.cells)}")]
     problems, not_run = [], []
@@ -163,7 +167,7 @@ def problems_of(saved, shown):
         if cell.cell_type == "markdown":
             loaded = {image["path"] for image in seen["images"] if image["width"] > 0}
             for target in DIAGRAM_REF.findall(cell.source):
-                if "/files/" + posixpath.normpath(f"notebooks/{target}") not in loaded:
+                if "/files/" + posixpath.normpath(f"{folder}/{target}") not in loaded:
                     problems.append((i, f"diagram {target} not shown"))
         if cell.cell_type != "code" or not cell.source.strip():
             continue
@@ -201,14 +205,16 @@ def screenshot(page, path, cell=None):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
 def test_student_opens_and_runs_the_notebook(browser_page, notebook):
     page, requests = browser_page
+    where = notebook.relative_to(NOTEBOOKS_DIR).as_posix()  # e.g. solutions/43_..._solutions
     try:
-        run_all(page, notebook.name)
+        run_all(page, where)
         problems = []
     except PlaywrightError as error:
         problems = [(None, f"the run did not finish: {str(error).splitlines()[0]}")]
     if page.locator(NOTEBOOK).count():
         shown = page.locator(NOTEBOOK).evaluate(READ_CELLS)
-        problems += problems_of(nbformat.read(notebook, as_version=4), shown)
+        problems += problems_of(nbformat.read(notebook, as_version=4), shown,
+                                posixpath.dirname(f"notebooks/{where}"))
     shots = [screenshot(page, SCREENSHOTS / f"{notebook.stem}.png")]
     cells = [i for i, _ in problems if i is not None]
     if cells:
@@ -221,7 +227,7 @@ def test_student_opens_and_runs_the_notebook(browser_page, notebook):
     report += [f"the page asked for {url}, outside the local server"
                for url in requests if urlsplit(url).netloc != local]
     report += [f"a notification about news: {text.splitlines()[0]}" for text in news]
-    if not any(f"/api/contents/notebooks/{notebook.name}" in url for url in requests):
+    if not any(f"/api/contents/notebooks/{where}" in url for url in requests):
         report.append("the page's requests were not seen: the check of them proves nothing")
     requests.clear()  # the first notebook also answers for the requests of JupyterLab's start
     if report:
