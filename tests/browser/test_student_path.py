@@ -2,9 +2,10 @@
 
 Run by `make test-browser` (needs Debian's chromium at /usr/bin/chromium); `make test` never
 collects it. JupyterLab starts with `make lab`'s options on a temporary copy of the course;
-each notebook is opened from the file browser, run with Kernel > "Restart Kernel and Run All
-Cells…" and checked against its saved outputs. Every request of the page is intercepted: one
-to anything but the local server is aborted and fails the notebook. One screenshot per
+each notebook (the lessons, then the worked answers in solutions/, reached through that folder)
+is opened from the file browser, run with Kernel > "Restart Kernel and Run All Cells…" and
+checked against its saved outputs. Every request of the page is intercepted: one to anything
+but the local server is aborted and fails the notebook. One screenshot per
 notebook (its first screen after the run) goes to browser-screenshots/. make test-browser runs
 two notebooks at a time: each pytest-xdist worker has its own JupyterLab and Chromium.
 
