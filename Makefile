@@ -1,59 +1,77 @@
 # The two commands for everyone: `make lab` and `make test`. The rest is for maintainers.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb)) $(sort $(wildcard notebooks/solutions/*.ipynb))
 
-.PHONY: lab test test-avx2 test-browser print-lab-options install notebooks images bench seeds \
-	lint clean
+.PHONY: lab test test-avx2 test-browser test-pythons check-pins install notebooks images bench \
+	seeds lint clean
 
-# Served from the repository root (so notebooks can show ../Images), opened on notebooks/;
-# the extension manager, news and update checks are off: nothing reaches the network
-# (.lab-settings/overrides.json also stops the "get notified about Jupyter news?" prompt).
-LAB_OPTIONS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
-	--LabApp.extension_manager=readonly --LabApp.news_url=None \
-	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-	--LabApp.app_settings_dir=.lab-settings \
-	$(if $(filter 0,$(shell id -u)),--allow-root)
-
+# JupyterLab's settings (open on notebooks/, no news prompt, no extension manager or update
+# check reaching out) come with the install (jupyter-config/, see pyproject.toml): `make lab` is
+# the README's plain `jupyter lab` in the repository root, nothing more.
 lab: $(INSTALLED)  ## open JupyterLab on the course
-	$(BIN)/jupyter lab $(LAB_OPTIONS)
+	$(BIN)/jupyter lab
 
 test: lint  ## run the whole suite: ruff, then helpers, repository checks, every notebook
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # PyTorch picks its CPU kernels by processor; most laptops have AVX2 but no AVX-512.
 AVX2 := ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
-test-avx2: $(INSTALLED)  ## every notebook again, strict, on a laptop's AVX2 kernels (CI runs it)
+test-avx2: $(DEV_INSTALLED)  ## every notebook again, strict, on a laptop's AVX2 kernels (CI runs it)
 	$(AVX2) $(BIN)/python -m pytest -n 2 --dist loadscope notebooks
 
-test-browser: $(INSTALLED)  ## the student's path in Chromium: make lab, open, run all (Debian's chromium)
+# Installs the course in a copy of the repository with the README's plain commands (its own
+# .venv), starts its `jupyter lab` and drives Chromium through every notebook (Debian's chromium).
+test-browser: $(DEV_INSTALLED)  ## the student's path in Chromium: plain install, jupyter lab, run all
 	$(BIN)/python -m pytest tests/browser -n 2 --dist worksteal --durations=0
 
-print-lab-options:  ## the options of `make lab`, read by the browser test
-	@echo $(LAB_OPTIONS)
+# Each supported Python found on this machine gets its own venv in .venvs/ and the whole suite.
+test-pythons:  ## make test under every supported Python found here (PYTHONS="3.12 3.13" for some)
+	$(PYTHON) tests/pythons.py $(PYTHONS)
+
+# Needs the package registry (dry runs, nothing installed): not part of the offline make test.
+check-pins: $(INSTALLED)  ## every pin resolves for Windows, macOS arm64, Linux x86-64/aarch64 x 3.11-3.14
+	$(BIN)/python tests/check_pins.py
 
 install: $(INSTALLED)
 
-# The pins (torch's wheel first) are for Python 3.11: stop before installing anything otherwise.
-PYTHON_VERSION := import sys; print("%d.%d" % sys.version_info[:2])
+# The supported Pythons: 3.11.5, the oldest the pins install on (soupsieve 4.1.3 needs it), to
+# 3.14 (torch 2.13.0 has no wheel for 3.15 yet). $(call python_problem,PYTHON) prints what is
+# wrong with an interpreter, or nothing when it is supported. Plain shell and awk, so that it
+# answers for any interpreter, Python 2 included, before anything is installed.
+SUPPORTED := Python 3.11.5 to 3.14
+define python_problem
+v=$$($(1) -c 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))' 2>/dev/null); \
+if [ -z "$$v" ]; then echo "not a working Python"; else echo "$$v" | awk -F. '{ \
+	n = $$1 * 10000 + $$2 * 100 + $$3; \
+	if (n < 31105) print "Python " $$0 ", older than the pinned packages support"; \
+	else if (n >= 31500) print "Python " $$0 ": torch 2.13.0, which the course pins, has no wheel for it yet" }'; fi
+endef
 
+# Stops before making the venv when PYTHON is outside the range.
 $(BIN)/python:
-	@v=$$($(PYTHON) -c '$(PYTHON_VERSION)' 2>/dev/null); [ "$$v" = 3.11 ] || { \
-		echo "This course needs Python 3.11; PYTHON=$(PYTHON) is $${v:+Python }$${v:-not a working Python}." >&2; \
-		echo "Install Python 3.11 and point at it: PYTHON=/path/to/python3.11 make $(or $(MAKECMDGOALS),lab)" >&2; \
+	@problem=$$($(call python_problem,$(PYTHON))); [ -z "$$problem" ] || { \
+		echo "This course needs $(SUPPORTED); PYTHON=$(PYTHON) is $$problem." >&2; \
+		echo "Point at a supported one: PYTHON=/path/to/python3.13 make $(or $(MAKECMDGOALS),lab)" >&2; \
 		exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalls only when the pins or the package definition change.
+# The README's plain install; again only when the pins or the package definition change.
 $(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
-	@v=$$($(BIN)/python -c '$(PYTHON_VERSION)' 2>/dev/null); [ "$$v" = 3.11 ] || { \
-		echo "$(VENV) was made with $${v:+Python }$${v:-a Python that no longer runs}; this course needs Python 3.11." >&2; \
-		echo "Remove it (make clean) and run make again, with PYTHON=/path/to/python3.11 if needed." >&2; \
+	@problem=$$($(call python_problem,$(BIN)/python)); [ -z "$$problem" ] || { \
+		[ "$$problem" != "not a working Python" ] || problem="a Python that no longer runs"; \
+		echo "$(VENV) was made with $$problem; this course needs $(SUPPORTED)." >&2; \
+		echo "Remove it (make clean) and run make again, with PYTHON=/path/to/python3.13 if needed." >&2; \
 		exit 1; }
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+# The maintainers' tools, on top: make test installs them, make lab does not.
+$(DEV_INSTALLED): requirements-dev.txt $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, top to bottom)
@@ -70,8 +88,8 @@ N ?= 20
 seeds: $(INSTALLED)  ## every notebook with N other seeds (NB= for some): lists failing checks
 	$(BIN)/python tests/seeds.py -n $(N) $(NB)
 
-lint: $(INSTALLED)  ## ruff over helpers, tests and notebooks
+lint: $(DEV_INSTALLED)  ## ruff over helpers, tests and notebooks
 	$(BIN)/ruff check helpers tests notebooks
 
-clean:
-	rm -rf $(VENV) *.egg-info
+clean:  ## remove .venv (not the .venvs/ of make test-pythons)
+	rm -rf $(VENV)

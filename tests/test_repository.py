@@ -3,6 +3,7 @@
 import json
 import re
 import socket
+import sys
 import tomllib
 from pathlib import Path
 
@@ -27,8 +28,9 @@ def _code_cells(path):
 
 
 def test_top_level_layout():
-    expected = {"notebooks", "helpers", "Images", "data", "tests", "requirements.txt",
-                "pyproject.toml", "Makefile", "README.md"}
+    expected = {"notebooks", "helpers", "Images", "data", "tests", "jupyter-config",
+                "requirements.txt", "requirements-dev.txt", "pyproject.toml", "Makefile",
+                "README.md"}
     found = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
     # git-ignored, written by `pip install -e .` and by `make test-browser`
     found -= {"ann_course_helpers.egg-info", "browser-screenshots"}
@@ -36,22 +38,35 @@ def test_top_level_layout():
     assert (ROOT / ".ci" / "run").is_file()
 
 
-def test_make_lab_asks_no_news_and_checks_no_updates():
-    """JupyterLab's first start would ask "get notified about official Jupyter news?"."""
-    settings = json.loads((ROOT / ".lab-settings" / "overrides.json").read_text())
+def test_the_install_brings_the_course_settings_for_jupyterlab():
+    """A plain `jupyter lab` in the repository root opens on notebooks/ and reaches out to
+    nothing: no news (JupyterLab's first start asks "get notified about official Jupyter news?"),
+    no update check, no extension manager querying an index. `pip install -e .` puts these
+    files into the venv (pyproject.toml's shared-data); make test-browser proves it end to end."""
+    config = ROOT / "jupyter-config"
+    server = json.loads((config / "jupyter_server_config.d" / "ann_course.json").read_text())
+    assert server["LabApp"] == {"default_url": "/lab/tree/notebooks",
+                                "extension_manager": "readonly", "news_url": None,
+                                "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
+    settings = json.loads((config / "lab" / "settings" / "overrides.json").read_text())
     assert settings["@jupyterlab/apputils-extension:notification"] == {
         "fetchNews": "false", "checkForUpdates": False}
-    assert "--LabApp.app_settings_dir=.lab-settings" in (ROOT / "Makefile").read_text()
+    shared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
+        "targets"]["wheel"]["shared-data"]
+    assert shared == {
+        "jupyter-config/jupyter_server_config.d/ann_course.json":
+            "etc/jupyter/jupyter_server_config.d/ann_course.json",
+        "jupyter-config/lab/settings/overrides.json": "share/jupyter/lab/settings/overrides.json"}
 
 
-def test_every_requirement_is_pinned_exactly():
-    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
-    assert all(re.fullmatch(r"[0-9][0-9a-z.+]*", v) for v in pins.values()), pins
-    assert pins["torch"] == "2.13.0"
-    for package in ["numpy", "pandas", "matplotlib", "matplotlib-inline", "seaborn", "torchinfo",
-                    "jupyterlab", "ipykernel", "nbval", "pytest", "pytest-xdist", "ruff"]:
-        assert package in pins, package
+def test_this_venv_has_the_course_settings():
+    """The installed copies are the repository's (reinstall after changing jupyter-config/)."""
+    for source, installed in [
+            ("jupyter_server_config.d/ann_course.json", "etc/jupyter/jupyter_server_config.d"),
+            ("lab/settings/overrides.json", "share/jupyter/lab/settings")]:
+        path = Path(sys.prefix) / installed / Path(source).name
+        assert path.is_file(), f"{path} missing: pip install -e . (make install)"
+        assert path.read_text() == (ROOT / "jupyter-config" / source).read_text(), path
 
 
 def test_notebooks_run_under_strict_nbval_with_the_sanitizer():

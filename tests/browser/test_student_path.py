@@ -1,17 +1,21 @@
-"""The student's path in a real browser: `make lab`, open a notebook, run all, nothing leaves.
+"""The student's path in a real browser: install as the README says, open, run all, nothing leaves.
 
 Run by `make test-browser` (needs Debian's chromium at /usr/bin/chromium); `make test` never
-collects it. JupyterLab starts with `make lab`'s options on a temporary copy of the course;
-each notebook (the lessons, then the worked answers in solutions/, reached through that folder)
-is opened from the file browser, run with Kernel > "Restart Kernel and Run All Cells…" and
-checked against its saved outputs. Every request of the page is intercepted: one to anything
-but the local server is aborted and fails the notebook. One screenshot per
-notebook (its first screen after the run) goes to browser-screenshots/. make test-browser runs
-two notebooks at a time: each pytest-xdist worker has its own JupyterLab and Chromium.
+collects it. The course is copied as a fresh clone would hold it (the files git tracks, as they are
+in the working tree) and installed there with the README's plain commands (the Linux spelling of
+"without make"), once for all workers; each pytest-xdist worker then starts the README's plain
+`.venv/bin/jupyter lab` in a copy of its own, with nothing but a port, a token and --no-browser
+added. So the settings under test are the ones the install brings: JupyterLab must open on
+notebooks/ without the news prompt. Each notebook (the lessons, then the worked answers in
+solutions/, reached through that folder) is opened from the file browser, run with Kernel >
+"Restart Kernel and Run All Cells…" and checked against its saved outputs. Every request of the
+page is intercepted: one to anything but the local server is aborted and fails the notebook. One
+screenshot per notebook (its first screen after the run) goes to browser-screenshots/.
 
 NOTEBOOKS_DIR=path runs the notebooks of another folder instead of notebooks/.
 """
 
+import json
 import os
 import posixpath
 import re
@@ -20,7 +24,6 @@ import shlex
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from filelock import FileLock
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -63,29 +67,66 @@ def free_port():
         return s.getsockname()[1]
 
 
-def lab_options():
-    """`make lab`'s options, from the Makefile, the one place that defines them."""
-    result = subprocess.run(["make", "-s", "print-lab-options"], cwd=ROOT, check=True,
-                            capture_output=True, text=True)
-    return shlex.split(result.stdout)
+def readme_commands():
+    """The README's plain commands for Linux and macOS: (install lines, the line that opens the
+    course)."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"\n### Without make: Linux and macOS\n.*?```bash\n(.*?)```", readme, re.S)
+    assert block, "README.md has no '### Without make: Linux and macOS' section with a bash block"
+    lines = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    *install, start = [line for line in lines if line]
+    assert start == ".venv/bin/jupyter lab", start
+    return install, start
+
+
+def copy_course(destination):
+    """The files git tracks, as the working tree holds them (so: a fresh clone of what is being
+    tested), with NOTEBOOKS_DIR's notebooks in notebooks/."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.split("\0")
+    for name in filter(None, tracked):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    if NOTEBOOKS_DIR != (ROOT / "notebooks").resolve():
+        shutil.rmtree(destination / "notebooks")
+        shutil.copytree(NOTEBOOKS_DIR, destination / "notebooks")
 
 
 @pytest.fixture(scope="session")
-def lab_url(tmp_path_factory):
-    """JupyterLab started as `make lab` starts it, in a copy of the course, with a fresh home
-    (so it is its first start), on a free port with a random token. Yields its URL."""
+def installed_course(tmp_path_factory, worker_id):
+    """The course installed with the README's commands, in a copy of the repository; made by the
+    first worker, used by all. Returns its folder."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else \
+        tmp_path_factory.getbasetemp().parent
+    course, log = shared / "installed-course", shared / "install.log"
+    with FileLock(shared / "install.lock"):
+        if not (course / ".venv" / "bin" / "jupyter").exists():
+            copy_course(course)
+            install, _ = readme_commands()
+            with log.open("w") as out:
+                result = subprocess.run(["bash", "-euxc", "\n".join(install)], cwd=course,
+                                        stdout=out, stderr=subprocess.STDOUT)
+            if result.returncode != 0:
+                pytest.fail(f"the README's install commands failed, see {log}", pytrace=False)
+    return course
+
+
+@pytest.fixture(scope="session")
+def lab_url(tmp_path_factory, installed_course):
+    """The README's `.venv/bin/jupyter lab`, started in a copy of the installed course with a
+    fresh home (so it is its first start), on a free port with a random token. Yields its URL."""
     course = tmp_path_factory.mktemp("course")
-    shutil.copytree(NOTEBOOKS_DIR, course / "notebooks")
-    for folder in ("Images", "data", ".lab-settings"):
-        shutil.copytree(ROOT / folder, course / folder)
+    copy_course(course)
+    (course / ".venv").symlink_to(installed_course / ".venv")
+    _, start = readme_commands()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env["HOME"] = str(tmp_path_factory.mktemp("home"))
     port, token = free_port(), secrets.token_urlsafe(16)
     log = (tmp_path_factory.getbasetemp() / "jupyter-lab.log").open("w")
     server = subprocess.Popen(
-        [Path(sys.executable).with_name("jupyter"), "lab", *lab_options(), "--no-browser",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}"],
+        [*shlex.split(start), "--no-browser", f"--ServerApp.port={port}",
+         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
         cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -103,6 +144,29 @@ def lab_url(tmp_path_factory):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_plain_jupyter_lab_has_the_course_settings(lab_url):
+    """What the install's settings promise, as the running server reports it: it sends the
+    student on to notebooks/, its extension manager cannot install (so asks no index), and
+    JupyterLab fetches no news and checks no updates."""
+    with urllib.request.urlopen(lab_url) as response:
+        assert urlsplit(response.url).path == "/lab/tree/notebooks", response.url
+        page = response.read().decode()
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                  r"(.*?)</script>", page, re.S).group(1))
+    assert config["extensionManager"]["name"] == "readonly", config["extensionManager"]
+    token = urlsplit(lab_url).query.split("=", 1)[1]
+    base = lab_url.split("?")[0]
+    settings_url = (f"{base}lab/api/settings/@jupyterlab/apputils-extension:notification"
+                    f"?token={token}")
+    with urllib.request.urlopen(settings_url) as response:
+        settings = json.loads(response.read())
+    assert settings["settings"]["fetchNews"] == "false", settings["settings"]
+    assert settings["settings"]["checkForUpdates"] is False, settings["settings"]
+    with urllib.request.urlopen(f"{base}lab/api/news?token={token}") as response:
+        assert json.loads(response.read())["news"] == []
+
 
 @pytest.fixture(scope="session")
 def browser_page(lab_url):
@@ -125,7 +189,7 @@ def browser_page(lab_url):
         context.route("**/*", only_local)
         page = context.new_page()
         page.on("websocket", lambda websocket: requests.append(websocket.url))
-        page.goto(lab_url)  # the server sends it on to make lab's default URL, notebooks/
+        page.goto(lab_url)  # the server sends it on to the install's default URL, notebooks/
         yield page, requests
         browser.close()
 
@@ -197,8 +261,17 @@ def screenshot(page, path, cell=None):
     if cell is None:
         panel.locator(".jp-WindowedPanel-outer").evaluate_all(
             "scrollers => scrollers.forEach(scroller => scroller.scrollTo(0, 0))")
+        # the scrolled-to-top notebook is drawn anew: wait for its title (the first cell, an h1
+        # "Video NN · …") to be shown, and for two frames to be painted, or the picture is blank
+        title = panel.locator(".jp-MarkdownOutput h1", has_text="Video").first
+        try:
+            title.wait_for(state="visible", timeout=10_000)
+        except PlaywrightError:
+            pass  # no notebook shown: the picture shows what is there instead
     else:
         panel.locator(".jp-Cell").nth(cell).scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
+                  "requestAnimationFrame(done)))")
     page.screenshot(path=path)
     return path.relative_to(ROOT)
 
