@@ -59,8 +59,9 @@ $(BIN)/python:
 		exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# The README's plain install; again only when the pins or the package definition change.
-$(INSTALLED): requirements.txt pyproject.toml | $(BIN)/python
+# The README's plain install; again only when the pins, the package definition or the JupyterLab
+# settings change (the install copies them into the venv).
+$(INSTALLED): requirements.txt pyproject.toml $(shell find jupyter-config -type f) | $(BIN)/python
 	@problem=$$($(call python_problem,$(BIN)/python)); [ -z "$$problem" ] || { \
 		[ "$$problem" != "not a working Python" ] || problem="a Python that no longer runs"; \
 		echo "$(VENV) was made with $$problem; this course needs $(SUPPORTED)." >&2; \

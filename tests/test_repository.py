@@ -44,7 +44,7 @@ def test_the_install_brings_the_course_settings_for_jupyterlab():
     no update check, no extension manager querying an index. `pip install -e .` puts these
     files into the venv (pyproject.toml's shared-data); make test-browser proves it end to end."""
     config = ROOT / "jupyter-config"
-    server = json.loads((config / "jupyter_server_config.d" / "ann_course.json").read_text())
+    server = json.loads((config / "jupyter_server_config.json").read_text())
     assert server["LabApp"] == {"default_url": "/lab/tree/notebooks",
                                 "extension_manager": "readonly", "news_url": None,
                                 "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
@@ -54,15 +54,14 @@ def test_the_install_brings_the_course_settings_for_jupyterlab():
     shared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
         "targets"]["wheel"]["shared-data"]
     assert shared == {
-        "jupyter-config/jupyter_server_config.d/ann_course.json":
-            "etc/jupyter/jupyter_server_config.d/ann_course.json",
+        "jupyter-config/jupyter_server_config.json": "etc/jupyter/jupyter_server_config.json",
         "jupyter-config/lab/settings/overrides.json": "share/jupyter/lab/settings/overrides.json"}
 
 
 def test_this_venv_has_the_course_settings():
     """The installed copies are the repository's (reinstall after changing jupyter-config/)."""
     for source, installed in [
-            ("jupyter_server_config.d/ann_course.json", "etc/jupyter/jupyter_server_config.d"),
+            ("jupyter_server_config.json", "etc/jupyter"),
             ("lab/settings/overrides.json", "share/jupyter/lab/settings")]:
         path = Path(sys.prefix) / installed / Path(source).name
         assert path.is_file(), f"{path} missing: pip install -e . (make install)"

@@ -148,24 +148,24 @@ def lab_url(tmp_path_factory, installed_course):
 
 def test_plain_jupyter_lab_has_the_course_settings(lab_url):
     """What the install's settings promise, as the running server reports it: it sends the
-    student on to notebooks/, its extension manager cannot install (so asks no index), and
-    JupyterLab fetches no news and checks no updates."""
-    with urllib.request.urlopen(lab_url) as response:
-        assert urlsplit(response.url).path == "/lab/tree/notebooks", response.url
-        page = response.read().decode()
+    student on to notebooks/, its extension manager cannot install (so asks no index), news are
+    off and the notification settings default to no news and no update check."""
+    base, query = lab_url.split("?")
+
+    def get(path):
+        with urllib.request.urlopen(f"{base}{path}?{query}") as response:
+            return response.url, response.read().decode()
+
+    url, page = get("")
+    assert urlsplit(url).path == "/lab/tree/notebooks", url
     config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
                                   r"(.*?)</script>", page, re.S).group(1))
-    assert config["extensionManager"]["name"] == "readonly", config["extensionManager"]
-    token = urlsplit(lab_url).query.split("=", 1)[1]
-    base = lab_url.split("?")[0]
-    settings_url = (f"{base}lab/api/settings/@jupyterlab/apputils-extension:notification"
-                    f"?token={token}")
-    with urllib.request.urlopen(settings_url) as response:
-        settings = json.loads(response.read())
-    assert settings["settings"]["fetchNews"] == "false", settings["settings"]
-    assert settings["settings"]["checkForUpdates"] is False, settings["settings"]
-    with urllib.request.urlopen(f"{base}lab/api/news?token={token}") as response:
-        assert json.loads(response.read())["news"] == []
+    assert config["extensionManager"]["can_install"] is False, config["extensionManager"]
+    assert config["news"] == {"disabled": True}, config["news"]
+    schema = json.loads(get("lab/api/settings/@jupyterlab/apputils-extension:notification")[1])
+    defaults = {name: value["default"] for name, value in schema["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+    assert json.loads(get("lab/api/news")[1]) == {"news": []}
 
 
 @pytest.fixture(scope="session")
