@@ -34,7 +34,8 @@ def describe_layers(model):
 
 
 def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=9,
-                 size_labels=None, unit_labels=None, edge_labels=None, column_gap=2.0):
+                 size_labels=None, unit_labels=None, edge_labels=None, column_gap=2.0,
+                 column_names=None):
     """Draw units and all-to-all connections of an MLP, one column per layer.
 
     model_or_sizes: an nn.Sequential, or layer sizes [inputs, hidden..., outputs].
@@ -45,6 +46,8 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     formula the unit computes); edge_labels: one text (or None) per pair of adjacent
     columns, written on their connections (e.g. a weight's name).
     column_gap: distance between columns, in unit heights (wider for tall columns).
+    column_names: one name per column, written under it (default input, hidden...,
+    output), e.g. the names of a model's layers.
     Returns the axes. Introduced in notebook 47; the slides' figures in Images/ use it.
     """
     if isinstance(model_or_sizes, nn.Module):
@@ -61,6 +64,10 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
     if len(size_labels) != len(sizes):
         raise ValueError(f"size_labels must have {len(sizes)} entries, got {len(size_labels)}")
     unit_labels = list(unit_labels or [None] * len(sizes))
+    if column_names is None:
+        column_names = ["input"] + ["hidden"] * (len(sizes) - 2) + ["output"]
+    if len(column_names) != len(sizes):
+        raise ValueError(f"column_names must have {len(sizes)} entries, got {len(column_names)}")
     edge_labels = list(edge_labels or [None] * (len(sizes) - 1))
     if len(unit_labels) != len(sizes) or len(edge_labels) != len(sizes) - 1:
         raise ValueError(f"unit_labels must have {len(sizes)} entries and edge_labels "
@@ -86,7 +93,7 @@ def draw_network(model_or_sizes, activations=None, ax=None, title="", max_units=
                 continue
             ax.add_patch(plt.Circle((x, y), 0.3, facecolor=colour, edgecolor="k", zorder=2))
         x = col * column_gap
-        name = "input" if col == 0 else ("output" if col == len(sizes) - 1 else "hidden")
+        name = column_names[col]
         unit_word = "unit" if size_labels[col] == "1" else "units"
         under = f"{name}\n{size_labels[col]} {unit_word}"
         if col > 0 and activations[col - 1]:

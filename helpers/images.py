@@ -53,12 +53,15 @@ def _wide_vs_deep():
 
 def _depth_vs_breadth():
     """The sweep of notebook 57: an input layer of n units (no activation), then n_layers
-    hidden layers of n units with ReLUs, then 3 outputs; n from 4 to 100."""
+    hidden layers of n units with ReLUs, then 3 outputs; n from 4 to 100. Columns are
+    named by the keys of ann_iris's layers ('input', 'hidden0', ..., 'output')."""
     def panel(n_layers, title):
         sizes = [4] + [10] * (n_layers + 1) + [3]  # 5 circles and a gap stand for n units
+        names = (["features", "'input'"] + [f"'hidden{i}'" for i in range(n_layers)]
+                 + ["'output'"])  # the keys of the class's nn.ModuleDict
         return (sizes, dict(activations=["linear"] + ["ReLU"] * n_layers + ["linear"],
                             size_labels=["4"] + ["n"] * (n_layers + 1) + ["3"], title=title,
-                            max_units=6))
+                            max_units=6, column_names=names))
     return _side_by_side([
         panel(1, "1 hidden layer: 4-n-n-3"),
         panel(5, "5 hidden layers: 4-n-n-n-n-n-n-3"),

@@ -96,3 +96,13 @@ def test_draw_network_writes_unit_and_edge_labels():
     assert {"x", "h = ReLU(z)", "w1", "w2"} <= set(texts)
     with pytest.raises(ValueError, match="unit_labels must have 3 entries"):
         draw_network([1, 1, 1], unit_labels=["x"])
+
+
+def test_draw_network_names_its_columns():
+    texts = [t.get_text() for t in draw_network([2, 3, 1]).texts]
+    assert [t.split("\n")[0] for t in texts if "unit" in t] == ["input", "hidden", "output"]
+    ax = draw_network([2, 3, 1], column_names=["features", "'input'", "'output'"])
+    assert [t.get_text().split("\n")[0] for t in ax.texts if "unit" in t.get_text()] == [
+        "features", "'input'", "'output'"]
+    with pytest.raises(ValueError, match="column_names must have 3 entries"):
+        draw_network([2, 3, 1], column_names=["input"])
