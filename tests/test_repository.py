@@ -226,3 +226,30 @@ def test_quoted_runtimes_are_the_measured_ones(path):
     cell = r"\) \|.*?\| (\d+) s \|" if path in LESSONS else r"\), (\d+) s \|"
     row = re.search(rf"\(notebooks/{re.escape(where)}{cell}", (ROOT / "README.md").read_text())
     assert row and row.group(1) == str(runtime), f"README's course map row for {where}"
+
+
+# What the student reads is about what the student sees: which cells the tests compare, which
+# seeds the checks ran with and which CPU kernels round differently belong in code comments,
+# this README or the tests.
+TEST_TALK = re.compile(r"nbval|uncompared|not compared|\bAVX|CPU kernels?|make seeds"
+                       r"|make bench|tests/|seeds we ran|other seeds we|over seeds \d", re.I)
+CALLOUT_LABEL = re.compile(r"^> \*\*([^*]+)\*\*", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_prose_never_talks_about_the_test_machinery(path):
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "markdown":
+            found = TEST_TALK.findall(cell.source)
+            assert not found, f"markdown cell {i} talks about the tests: {found}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_changes_to_the_notes_code_use_the_two_labels(path):
+    """An Erratum where the notes' code is wrong or fails, a Clean-up where no result changes
+    (README, "The notes"); other callouts are notes of ours and say so."""
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "markdown":
+            for label in CALLOUT_LABEL.findall(cell.source):
+                assert label in ("Erratum.", "Clean-up.") or label.startswith("Note"), \
+                    f"markdown cell {i}: callout labelled {label!r}"
