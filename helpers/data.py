@@ -2,11 +2,13 @@
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import seaborn as sns
 import torch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 IRIS_SHA256 = "9cc1c345c71bcc9b486b74cbf6063fa66f4bb5e0f603a4b3c3471ec2e5e8e355"
@@ -68,7 +70,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_iris() -> pd.DataFrame:
+def load_iris() -> "pd.DataFrame":
     """Fisher's iris (150 rows) from the repository's data/iris.csv, never the network.
 
     Read by seaborn's own loader pointed at data/, after checking the file's sha256.
@@ -81,10 +83,12 @@ def load_iris() -> pd.DataFrame:
         raise FileNotFoundError(f"{path} is missing: {restore}")
     if _sha256(path) != IRIS_SHA256:
         raise ValueError(f"{path} is corrupt (sha256 differs from {IRIS_SHA256}): {restore}")
+    import seaborn as sns  # here, not at the top: 0.5 s that only the iris notebooks need
+
     return sns.load_dataset("iris", data_home=str(DATA_DIR), cache=True)
 
 
-def iris_tensors(iris: pd.DataFrame):
+def iris_tensors(iris: "pd.DataFrame"):
     """The course's tensors from the iris frame.
 
     Returns data, a float tensor (150, 4) of the four measurements, and labels,

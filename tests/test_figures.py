@@ -16,6 +16,7 @@ from helpers import (  # noqa: E402
     setup_notebook,
 )
 from helpers.images import FIGURES, IMAGES_DIR, write_images  # noqa: E402
+from helpers.setup import default_threads  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def test_setup_seeds_every_generator():
     first = (np.random.rand(), torch.rand(1).item())
     setup_notebook(7)
     assert (np.random.rand(), torch.rand(1).item()) == first
-    assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 1  # OMP_NUM_THREADS=1, set by conftest.py
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         setup_notebook(-1)
 
@@ -106,3 +107,13 @@ def test_draw_network_names_its_columns():
         "features", "'input'", "'output'"]
     with pytest.raises(ValueError, match="column_names must have 3 entries"):
         draw_network([2, 3, 1], column_names=["input"])
+
+
+def test_threads_follow_omp_num_threads_else_up_to_four_cores(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert default_threads() == 4
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
+    assert default_threads() == 1

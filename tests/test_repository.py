@@ -29,8 +29,8 @@ def _code_cells(path):
 
 def test_top_level_layout():
     expected = {"notebooks", "helpers", "Images", "data", "tests", "jupyter-config",
-                "requirements.txt", "requirements-dev.txt", "pyproject.toml", "Makefile",
-                "README.md"}
+                "conftest.py", "requirements.txt", "requirements-dev.txt", "pyproject.toml",
+                "Makefile", "README.md"}
     found = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
     # git-ignored, written by `pip install -e .` and by `make test-browser`
     found -= {"ann_course_helpers.egg-info", "browser-screenshots"}

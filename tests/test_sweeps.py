@@ -138,3 +138,25 @@ def test_train_many_rejects_what_it_cannot_batch():
     with pytest.raises(ValueError, match="one data set per model"):
         train_many([nn.Sequential(nn.Linear(1, 1))] * 2, torch.zeros(3, 3, 1),
                    torch.zeros(3, 3, 1), nn.MSELoss(), 0.1, 1)
+
+
+def test_the_number_of_threads_changes_no_number():
+    """setup_notebook gives torch several threads outside `make test`: a deep, wide sweep
+    bucket (video 57's shapes) and the one-model loop must train to the same bits on 1 and 2."""
+    def train(threads):
+        torch.set_num_threads(threads)
+        torch.manual_seed(57)
+        X, y = torch.randn(150, 4), torch.randint(0, 3, (150,))
+        nets = [nn.Sequential(nn.Linear(4, w), *[m for _ in range(3) for m in
+                                                (nn.Linear(w, w), nn.ReLU())], nn.Linear(w, 3))
+                for w in (64, 80, 100)]
+        batched, _ = train_many(nets[:2], X, y, nn.CrossEntropyLoss(), 0.01, 30)
+        loop, _ = train_full_batch(nets[2], X, y, nn.CrossEntropyLoss(), 0.01, 30)
+        return batched, loop
+
+    before = torch.get_num_threads()
+    try:
+        one, two = train(1), train(2)
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])

@@ -1,6 +1,8 @@
-"""Per-notebook wall time, printed at the end of the run. Time never fails a test: budgets
-are held by `make bench` (tests/bench.py), which times each notebook on its own."""
+"""For every pytest run in the repository (tests/, notebooks/ or one notebook): one torch thread
+per notebook kernel, and each notebook's wall time printed at the end. Time never fails a test:
+budgets are held by `make bench` (tests/bench.py), which times each notebook on its own."""
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,8 +30,13 @@ class NotebookTimer:
 
 
 def pytest_configure(config):
-    """Register the timer as a global plugin (a conftest's own hooks would only see the items
+    """One torch thread per notebook kernel: `make test` runs two at once on two cores, and more
+    threads than cores make every kernel slower (helpers.setup_notebook reads OMP_NUM_THREADS;
+    the kernels inherit this process's environment).
+
+    Register the timer as a global plugin (a conftest's own hooks would only see the items
     under tests/), in the process that receives every report: the xdist controller, or the
     only process of a serial run."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(NotebookTimer(), "notebook-timer")
