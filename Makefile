@@ -82,7 +82,7 @@ notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, to
 images: $(INSTALLED)  ## redraw the architecture figures in Images/
 	$(BIN)/python -m helpers.images
 
-bench: $(INSTALLED)  ## each notebook's time against its budget; video 46's loop vs batched
+bench: $(INSTALLED)  ## each notebook's time against its budget; 46's loop vs batched; playgrounds
 	$(BIN)/python tests/bench.py
 
 N ?= 20
@@ -90,7 +90,7 @@ seeds: $(INSTALLED)  ## every notebook with N other seeds (NB= for some): lists 
 	$(BIN)/python tests/seeds.py -n $(N) $(NB)
 
 lint: $(DEV_INSTALLED)  ## ruff over helpers, tests and notebooks
-	$(BIN)/ruff check helpers tests notebooks
+	$(BIN)/ruff check conftest.py helpers tests notebooks
 
 clean:  ## remove .venv (not the .venvs/ of make test-pythons)
 	rm -rf $(VENV)

@@ -5,6 +5,7 @@ Each function's docstring names the notebook that introduces it.
 
 from helpers.data import create_qwerties, create_regression_data, iris_tensors, load_iris
 from helpers.diagrams import describe_layers, draw_network
+from helpers.playground import playground
 from helpers.plots import plot_losses, plot_qwerties, plot_sweep
 from helpers.results import accuracy, correlation, count_parameters, relative_gap, unit_active
 from helpers.setup import setup_notebook
@@ -14,6 +15,6 @@ from helpers.training import decision_threshold, train_full_batch
 __all__ = [
     "accuracy", "correlation", "count_parameters", "create_qwerties", "create_regression_data",
     "decision_threshold", "describe_layers", "draw_network", "iris_tensors", "load_iris",
-    "plot_losses", "plot_qwerties", "plot_sweep", "relative_gap", "setup_notebook",
+    "playground", "plot_losses", "plot_qwerties", "plot_sweep", "relative_gap", "setup_notebook",
     "train_full_batch", "train_many", "unit_active",
 ]

@@ -9,8 +9,11 @@ Not a test: timings depend on the machine, and machines of one kind differ by 1.
    loop (helpers.train_full_batch, the course's loop) and once with the batched trainer
    (helpers.train_many), from the same seed, so both train the same 1,050 models on the
    same data: seconds for each, the ratio, and how far apart the losses end.
+3. One update of each lesson's playground (train its starts, then draw), at the lesson's
+   values and at video 57's largest shapes, against the budgets of a live panel: 0.5 s, and
+   2 s for 57's largest. Printed, not held: the exit code is the notebooks' alone.
 
-    python tests/bench.py [--skip-notebooks] [--skip-sweep] [notebooks ...]
+    python tests/bench.py [--skip-notebooks] [--skip-sweep] [--skip-playground] [notebooks ...]
 """
 
 import argparse
@@ -23,7 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers import create_regression_data, train_full_batch, train_many
+from helpers import create_regression_data, playground, train_full_batch, train_many
+from helpers.playground import LESSONS
+from helpers.setup import default_threads
 from notebook_runs import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +70,7 @@ def make_runs():
 
 def bench_sweep():
     """Video 46's sweep with the one-model loop and with the batched trainer."""
-    torch.set_num_threads(1)  # as setup_notebook does
+    torch.set_num_threads(default_threads())  # as setup_notebook does
     X, y, models = make_runs()
     start = time.perf_counter()
     loop = np.stack([train_full_batch(m, X[i], y[i], nn.MSELoss(), LEARNING_RATE, NUM_EPOCHS)[0]
@@ -78,7 +83,7 @@ def bench_sweep():
     batched_s = time.perf_counter() - start
 
     print(f"\nvideo 46 sweep: {len(models)} models x {NUM_EPOCHS} epochs, "
-          f"{torch.get_num_threads()} torch thread")
+          f"{torch.get_num_threads()} torch thread(s)")
     print(f"one-model loop   {loop_s:8.2f} s")
     print(f"batched trainer  {batched_s:8.2f} s")
     print(f"ratio            {loop_s / batched_s:8.0f} x")
@@ -87,11 +92,31 @@ def bench_sweep():
           f"largest relative {(gap / np.maximum(np.abs(loop), 1e-12)).max():.1e}")
 
 
+PLAYGROUND_BUDGET, LARGEST_57_BUDGET = 0.5, 2.0
+LARGEST_57 = {"hidden_units": 100, "hidden_layers": 5}  # the widest, deepest nets of the sweep
+
+
+def bench_playgrounds():
+    """Median of 3 updates (train + draw) of each lesson's playground, after a first one."""
+    torch.set_num_threads(default_threads())  # as setup_notebook does
+    print(f"\nplayground updates ({torch.get_num_threads()} torch thread(s)), median of 3:")
+    print(f"{'lesson':28s} {'train':>7s} {'draw':>7s} {'update':>7s} {'budget':>7s}")
+    cases = [(f"{lesson}", lesson, {}, PLAYGROUND_BUDGET) for lesson in LESSONS]
+    cases.append(("57, 100 units x 5 layers", 57, LARGEST_57, LARGEST_57_BUDGET))
+    for name, lesson, knobs, budget in cases:
+        panel = playground(lesson=lesson, **knobs)
+        train, draw = np.median([panel.update() for _ in range(3)], axis=0)
+        flag = "  OVER BUDGET" if train + draw > budget else ""
+        print(f"{name:28s} {train:5.2f} s {draw:5.2f} s {train + draw:5.2f} s {budget:5.1f} s"
+              f"{flag}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: all of notebooks/")
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--skip-playground", action="store_true")
     args = parser.parse_args(argv)
     over = []
     if not args.skip_notebooks:
@@ -101,6 +126,8 @@ def main(argv=None):
         over = bench_notebooks(paths)
     if not args.skip_sweep:
         bench_sweep()
+    if not args.skip_playground:
+        bench_playgrounds()
     if over:
         print(f"\nover budget: {', '.join(over)}")
     return 1 if over else 0

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from check_pins import PYTHONS, SYSTEMS, marker_environment, pins
 
 COURSE = ["torch", "numpy", "matplotlib", "matplotlib-inline", "seaborn", "torchinfo",
-          "jupyterlab", "nbval"]
+          "jupyterlab", "ipywidgets", "nbval"]
 MAINTAINERS = ["ruff", "pytest-xdist", "playwright"]
 CUDA_RUNTIME = ("nvidia-", "cuda-", "triton")
 
