@@ -209,8 +209,9 @@ class Result:
         line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}, "
                 f"{k.output}), lr {k.lr:.2g}, {k.num_epochs} epochs: accuracy "
                 f"{acc.min():.1f} to {acc.max():.1f} %, median {np.median(acc):.1f} %; "
-                f"{(acc >= 90).sum()} of {k.starts} at 90 % or more; "
-                f"dead hidden units {(units == 0).sum()} of {units.size}")
+                f"{(acc >= 90).sum()} of {k.starts} at 90 % or more; " + (
+                    f"dead hidden units {(units == 0).sum()} of {units.size}" if k.relu
+                    else "no ReLU, so no dead units"))
         if self.diverged.any():
             line += f"; {self.diverged.sum()} diverged (loss not a number: lower the rate)"
         return line
@@ -321,10 +322,9 @@ def _draw_units(ax, result):
     for layer in result.units_on[:-1]:
         edge += layer.shape[1]
         ax.axvline(edge, color="w", linewidth=2)
-    dead = (shares == 0).sum()
+    dead = f"{(shares == 0).sum()} dead" if result.knobs.relu else "no ReLU"
     ax.set(xlabel="hidden unit (layers left to right)", ylabel="start",
-           yticks=range(shares.shape[0]),
-           title=f"hidden units: share of points on; dead {dead} of {shares.size}")
+           yticks=range(shares.shape[0]), title=f"units: share of points on ({dead})")
 
 
 def png(figure):

@@ -10,7 +10,9 @@ notebooks/ without the news prompt. Each notebook (the lessons, then the worked 
 solutions/, reached through that folder) is opened from the file browser, run with Kernel >
 "Restart Kernel and Run All Cells…" and checked against its saved outputs. Every request of the
 page is intercepted: one to anything but the local server is aborted and fails the notebook. One
-screenshot per notebook (its first screen after the run) goes to browser-screenshots/.
+screenshot per notebook (its first screen after the run) goes to browser-screenshots/. A notebook
+with a "## Playground" section then has its playground's controls moved, as a student would,
+and must redraw with no error; a second screenshot shows the playground after that.
 
 NOTEBOOKS_DIR=path runs the notebooks of another folder instead of notebooks/.
 """
@@ -44,6 +46,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 RUN_TIMEOUT_MS = 180_000
+REDRAW_TIMEOUT_MS = 60_000  # one move of a playground's control: train eight starts, draw
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook open in front
 DIAGRAM_REF = re.compile(r"\]\(([^)\s]*Images/[^)\s]+)\)")
 
@@ -59,6 +62,15 @@ READ_CELLS = """panel => Promise.all([...panel.querySelectorAll('.jp-Cell')].map
     img => img.decode().catch(() => null).then(
       () => ({path: new URL(img.src).pathname, width: img.naturalWidth})))),
 })))"""
+
+# The playground in `cell` shows a picture loaded from a src other than `src` (a blob URL, new
+# for each picture) and a status line holding `text`.
+PLAYGROUND_SHOWS = """([cell, src, text]) => {
+  const image = cell.querySelector('img.widget-image');
+  const status = cell.querySelector('.widget-html-content');
+  return Boolean(image?.src && image.src !== src && image.complete && image.naturalWidth > 0
+                 && status?.textContent.includes(text));
+}"""
 
 
 def free_port():
@@ -241,8 +253,7 @@ def problems_of(saved, shown, folder):
             continue
         for text in seen["stderr"]:
             kind = "error" if "Traceback" in text else "stderr"
-            last_line = [line for line in text.splitlines() if line.strip()][-1]
-            problems.append((i, f"{kind}: {last_line.strip()[:200]}"))
+            problems.append((i, f"{kind}: {last_line(text)}"))
         figures = sum("image/png" in output.get("data", {}) for output in cell.outputs)
         if seen["figures"] != figures:
             problems.append((i, f"{seen['figures']} figures shown, the saved notebook has "
@@ -252,6 +263,83 @@ def problems_of(saved, shown, folder):
         problems.append((running[0], "still running"))
     if not_run:
         problems.append((None, f"cells {', '.join(map(str, not_run))} did not run"))
+    return problems
+
+
+def last_line(text):
+    """The last line of an error or stderr text that is not blank, shortened to 200 characters."""
+    return ([line.strip() for line in text.splitlines() if line.strip()] or [""])[-1][:200]
+
+
+def playground_cell(saved):
+    """The index of the saved notebook's playground: the last code cell after its
+    "## Playground" heading; None when it has none."""
+    heading = next((i for i, cell in enumerate(saved.cells) if cell.cell_type == "markdown"
+                    and cell.source.startswith("## Playground")), None)
+    if heading is None:
+        return None
+    return max((i for i, cell in enumerate(saved.cells[heading:], heading)
+                if cell.cell_type == "code"), default=None)
+
+
+def drive_playground(page, cell):
+    """Moves the controls of the playground shown by `cell` (its index) as a student would:
+    "new starts", then one more hidden unit (the slider's handle, by keyboard), then the ReLU
+    box. Each move must redraw the picture, the last two also the status line to match. An
+    error or stderr of a widget's callback goes to the log console (as JupyterLab logs what a
+    cell did not ask for), not to the cell: both must stay clean. Returns the problems, as
+    problems_of does."""
+    output = page.locator(NOTEBOOK).locator(".jp-Cell").nth(cell)
+    units = output.locator(".widget-slider", has=page.locator(".widget-label",
+                                                              has_text="hidden units"))
+    relu = output.locator(".widget-checkbox", has_text="ReLU").locator("input")
+    stderr = output.locator(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+
+    def more_units():
+        units.locator(".noUi-handle").press("ArrowRight")
+        value = units.locator(".noUi-handle").get_attribute("aria-valuenow")
+        return f"-{int(float(value))}-"  # in the network's sizes, e.g. 2-17-1-1
+
+    def switch_relu():
+        relu.click()
+        return "(ReLU," if relu.is_checked() else "(linear,"
+
+    def new_starts():
+        output.get_by_role("button", name="new starts").click()
+        return ""  # new starting weights: the status line may read as before
+
+    problems, src, errors = [], "", stderr.count()
+    output.scroll_into_view_if_needed()
+    for what, move in [("shown", lambda: " starts of "), ("new starts", new_starts),
+                       ("hidden units + 1", more_units), ("ReLU switched", switch_relu)]:
+        try:
+            text = move()
+        except PlaywrightError as error:
+            problems.append((cell, f"playground {what}: {str(error).splitlines()[0]}"))
+            break
+        try:
+            page.wait_for_function(PLAYGROUND_SHOWS, arg=[output.element_handle(), src, text],
+                                   timeout=REDRAW_TIMEOUT_MS)
+        except PlaywrightError:
+            status = output.locator(".widget-html-content").all_inner_texts() or ["none"]
+            wanted = f" with {text!r} in the status line" if text else ""
+            problems.append((cell, f"playground {what}: no new picture{wanted} within "
+                                   f"{REDRAW_TIMEOUT_MS // 1000} s; the status line: "
+                                   f"{status[0][:200]}"))
+            break
+        src = output.locator("img.widget-image").get_attribute("src")
+    problems += [(cell, f"stderr after moving the playground: {last_line(text)}")
+                 for text in stderr.all_inner_texts()[errors:]]
+    log = page.locator(".jp-LogConsoleStatusItem")  # hidden while nothing is logged
+    if log.is_visible():
+        log.click()  # opens the log console, under the notebook
+        entries = page.locator(".jp-LogConsolePanel .jp-OutputArea-output")
+        entries.first.wait_for()
+        problems += [(cell, f"in the log console: {last_line(text)}")
+                     for text in entries.all_inner_texts()]
+        page.locator(".lm-TabBar-tab", has_text="Log: ").locator(
+            ".lm-TabBar-tabCloseIcon").click()
     return problems
 
 
@@ -280,16 +368,21 @@ def screenshot(page, path, cell=None):
 def test_student_opens_and_runs_the_notebook(browser_page, notebook):
     page, requests = browser_page
     where = notebook.relative_to(NOTEBOOKS_DIR).as_posix()  # e.g. solutions/43_..._solutions
+    saved = nbformat.read(notebook, as_version=4)
     try:
         run_all(page, where)
         problems = []
     except PlaywrightError as error:
         problems = [(None, f"the run did not finish: {str(error).splitlines()[0]}")]
+    finished, playground = not problems, playground_cell(saved)
     if page.locator(NOTEBOOK).count():
         shown = page.locator(NOTEBOOK).evaluate(READ_CELLS)
-        problems += problems_of(nbformat.read(notebook, as_version=4), shown,
-                                posixpath.dirname(f"notebooks/{where}"))
-    shots = [screenshot(page, SCREENSHOTS / f"{notebook.stem}.png")]
+        problems += problems_of(saved, shown, posixpath.dirname(f"notebooks/{where}"))
+    moved = []
+    if finished and playground is not None:
+        problems += drive_playground(page, playground)
+        moved = [screenshot(page, SCREENSHOTS / f"{notebook.stem}.playground.png", playground)]
+    shots = [screenshot(page, SCREENSHOTS / f"{notebook.stem}.png"), *moved]
     cells = [i for i, _ in problems if i is not None]
     if cells:
         shots.append(screenshot(page, SCREENSHOTS / f"{notebook.stem}.cell{cells[0]}.png",
