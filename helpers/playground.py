@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from helpers.data import IRIS_SPECIES, create_qwerties, iris_tensors, load_iris
+from helpers.plots import plot_qwerties
 from helpers.results import accuracy
 from helpers.sweeps import train_many
 from helpers.training import decision_threshold
@@ -65,12 +66,10 @@ class Knobs:
         if self.output not in (*BINARY_OUTPUTS, *CLASS_OUTPUTS):
             raise ValueError(f"output must be one of {[*BINARY_OUTPUTS, *CLASS_OUTPUTS]}, "
                              f"got {self.output!r}")
-        for name, high in (("starts", 64), ("seed", 2**31)):
+        for name, (low, high) in (("starts", (1, 64)), ("seed", (0, 2**31))):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 - (
-                    name == "seed") <= value <= high:
-                raise ValueError(f"{name} must be an int from {1 - (name == 'seed')} to {high}, "
-                                 f"got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be an int from {low} to {high}, got {value!r}")
 
 
 def mlp(n_inputs, n_outputs, hidden_units, hidden_layers, relu=True, bottleneck=False,
@@ -291,17 +290,12 @@ def _draw_regions(ax, result, start):
     ax.imshow(regions, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
               cmap=ListedColormap(CLASS_COLORS[:n_classes]), vmin=0, vmax=n_classes - 1,
               interpolation="nearest")
-    labels = result.y.reshape(-1).long()
-    wrong = (result.predict(result.X)[start] != labels).numpy()
-    X, labels = result.X.numpy(), labels.numpy()
-    for c, marker in zip(range(n_classes), "so^", strict=False):
-        mine = labels == c
-        ax.plot(X[mine, 0], X[mine, 1], marker, color="k", markerfacecolor="w", markersize=4,
-                markeredgewidth=0.6)
-    ax.plot(X[wrong, 0], X[wrong, 1], "x", color="r", markersize=6, markeredgewidth=1.5)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1),
-           title=f"median start: {result.final_accuracy[start]:.1f} %, "
-                 f"{int(wrong.sum())} wrong (x)")
+    predicted = result.predict(result.X)[start]
+    plot_qwerties(result.X, result.y, predicted, ax)
+    ax.get_legend().remove()  # no room beside a panel; the title counts the crosses
+    wrong = int((predicted != result.y.reshape(-1).long()).sum())
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="", ylabel="",
+           title=f"median start: {result.final_accuracy[start]:.1f} %, {wrong} wrong (x)")
 
 
 def _draw_class_accuracy(ax, result):
