@@ -17,6 +17,33 @@ def _loop(models, X, y, loss_func, lrs, num_epochs):
     ])
 
 
+@pytest.mark.parametrize("loss_func", [nn.MSELoss(), nn.BCELoss(), nn.BCEWithLogitsLoss(),
+                                       nn.CrossEntropyLoss()], ids=lambda f: type(f).__name__)
+def test_one_step_equals_autograd_and_sgd_for_every_layer_kind(loss_func):
+    """train_many writes the backward pass out by hand: one epoch must move every weight as
+    autograd's gradients and torch.optim.SGD do, through each layer kind and loss."""
+    torch.manual_seed(8)
+    outputs = 3 if isinstance(loss_func, nn.CrossEntropyLoss) else 2
+    X = torch.randn(25, 5)  # the closing softmax's outputs are probabilities for BCELoss
+    y = torch.randint(0, 3, (25,)) if outputs == 3 else torch.rand(25, 2)
+    nets = [nn.Sequential(nn.Linear(5, 20), nn.Sigmoid(), nn.Linear(20, 7), nn.LeakyReLU(0.1),
+                          nn.Linear(7, 30), nn.Identity(), nn.ReLU(), nn.Linear(30, 1),
+                          nn.Linear(1, outputs), nn.Softmax(dim=1)) for _ in range(3)]
+    expected = []
+    for net in nets:
+        copy = [p.detach().clone().requires_grad_() for p in net.parameters()]
+        by_autograd = torch.func.functional_call(
+            net, dict(zip(dict(net.named_parameters()), copy, strict=True)), (X,))
+        optimizer = torch.optim.SGD(copy, lr=0.5)
+        loss_func(by_autograd, y).backward()
+        optimizer.step()
+        expected.append(copy)
+    train_many(nets, X, y, loss_func, 0.5, 1)
+    for net, params in zip(nets, expected, strict=True):
+        for ours, theirs in zip(net.parameters(), params, strict=True):
+            assert torch.allclose(ours, theirs, rtol=1e-5, atol=1e-7)
+
+
 def test_video_46_slice_equals_the_loop_when_created_in_the_same_order():
     def make_runs():
         torch.manual_seed(46)
