@@ -351,9 +351,10 @@ class Playground:
                                                description="hidden layers", **slider),
             "relu": widgets.Checkbox(knobs.relu, description="ReLU", indent=False),
         }
-        if not binary:
+        if not binary:  # buttons as wide as their text, side by side
             controls["output"] = widgets.ToggleButtons(
-                options=list(CLASS_OUTPUTS), value=knobs.output, description="output")
+                options=list(CLASS_OUTPUTS), value=knobs.output, description="output",
+                style={"button_width": "auto", "description_width": "initial"})
         if data in QWERTIES:
             controls["blur"] = widgets.FloatSlider(knobs.blur, min=0.1, max=3.0, step=0.1,
                                                    description="blur", **slider)
@@ -366,8 +367,9 @@ class Playground:
         self.image = widgets.Image(format="png")
         self.status = widgets.HTML()
         rows = list(controls.values()) + [self.new_starts]
-        self.widget = widgets.VBox([
-            widgets.HBox(rows[:3]), widgets.HBox(rows[3:]), self.status, self.image])
+        wrap = widgets.Layout(flex_flow="row wrap")  # a narrow notebook wraps, not squeezes
+        self.widget = widgets.VBox([widgets.HBox(rows[:3], layout=wrap),
+                                    widgets.HBox(rows[3:], layout=wrap), self.status, self.image])
         self.update()
 
     def _on_change(self, change):
