@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import accuracy, create_regression_data, train_full_batch, train_many
+from helpers import accuracy, create_regression_data, sweeps, train_full_batch, train_many
+from helpers.sweeps import _per_model_loss
 
 
 def _loop(models, X, y, loss_func, lrs, num_epochs):
@@ -187,3 +188,26 @@ def test_the_number_of_threads_changes_no_number():
     finally:
         torch.set_num_threads(before)
     assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+
+
+def test_small_models_train_on_one_thread_and_leave_the_setting_as_it_was(monkeypatch):
+    """Below PyTorch's grain size the hand-offs between threads cost more than they share:
+    train_many drops to one thread for such models, and gives the notebook its number back."""
+    seen = []
+
+    def loss_noting_threads(*args):
+        seen.append(torch.get_num_threads())
+        return _per_model_loss(*args)
+
+    monkeypatch.setattr(sweeps, "_per_model_loss", loss_noting_threads)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        X, y = torch.randn(300, 2), torch.randint(0, 3, (300,))
+        for width in (4, 64):  # video 53's 2-4-3 net, and a wider one: 8 x 300 x 64 elements
+            train_many([nn.Sequential(nn.Linear(2, width), nn.ReLU(), nn.Linear(width, 3))
+                        for _ in range(8)], X, y, nn.CrossEntropyLoss(), 0.01, 2)
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 1, 2, 2]
