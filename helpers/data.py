@@ -67,7 +67,9 @@ def create_qwerties(centers=QWERTIES_CENTERS, n_per_clust: int = 100, blur: floa
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's sha256, read with Unix line endings: a copy that an editor or an old Windows
+    checkout saved with CRLF holds the same data."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
 def load_iris() -> "pd.DataFrame":
@@ -78,11 +80,13 @@ def load_iris() -> "pd.DataFrame":
     Introduced in notebook 52.
     """
     path = DATA_DIR / "iris.csv"
-    restore = "restore it with `git checkout -- data/iris.csv` (a copy is in ../shared/data/)"
+    restore = ("get the course's copy back with `git checkout -- data/iris.csv` in the "
+               "repository's folder, or download the repository again")
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: {restore}")
     if _sha256(path) != IRIS_SHA256:
-        raise ValueError(f"{path} is corrupt (sha256 differs from {IRIS_SHA256}): {restore}")
+        raise ValueError(f"{path} is not the course's iris data (it was changed or damaged: its "
+                         f"sha256 differs from {IRIS_SHA256}): {restore}")
     import seaborn as sns  # here, not at the top: 0.5 s that only the iris notebooks need
 
     return sns.load_dataset("iris", data_home=str(DATA_DIR), cache=True)

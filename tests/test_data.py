@@ -86,13 +86,24 @@ def test_iris_loads_offline_with_the_course_labels():
     assert data[0].tolist() == pytest.approx([5.1, 3.5, 1.4, 0.2])
 
 
-def test_iris_missing_or_corrupt_file_names_the_file(tmp_path, monkeypatch):
+def test_iris_missing_or_corrupt_file_names_the_file_and_the_remedy(tmp_path, monkeypatch):
     monkeypatch.setattr(data_module, "DATA_DIR", tmp_path)
-    with pytest.raises(FileNotFoundError, match="iris.csv is missing.*git checkout"):
+    remedy = r"git checkout -- data/iris.csv` in the repository's folder, or download"
+    with pytest.raises(FileNotFoundError, match=f"iris.csv is missing: .*{remedy}"):
         load_iris()
     (tmp_path / "iris.csv").write_text("sepal_length\n1\n")
-    with pytest.raises(ValueError, match="iris.csv is corrupt.*git checkout"):
+    with pytest.raises(ValueError, match=f"iris.csv is not the course's iris data.*{remedy}"):
         load_iris()
+
+
+def test_iris_with_windows_line_endings_is_the_same_data(tmp_path, monkeypatch):
+    """A copy saved with CRLF (an old Windows checkout, an editor) loads, to the same frame."""
+    committed = load_iris()
+    original = (data_module.DATA_DIR / "iris.csv").read_bytes()
+    assert b"\r" not in original
+    (tmp_path / "iris.csv").write_bytes(original.replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(data_module, "DATA_DIR", tmp_path)
+    assert load_iris().equals(committed)
 
 
 def test_iris_tensors_reject_unknown_species():

@@ -1,8 +1,10 @@
 """Checks on the repository itself: layout, pins, and notebooks saved as a fresh run left them."""
 
 import json
+import os
 import re
 import socket
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -45,9 +47,10 @@ def test_the_install_brings_the_course_settings_for_jupyterlab():
     files into the venv (pyproject.toml's shared-data); make test-browser proves it end to end."""
     config = ROOT / "jupyter-config"
     server = json.loads((config / "jupyter_server_config.json").read_text())
-    assert server["LabApp"] == {"default_url": "/lab/tree/notebooks",
-                                "extension_manager": "readonly", "news_url": None,
-                                "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
+    # nothing else, allow_root above all: the settings must not loosen JupyterLab's own safety
+    assert server == {"LabApp": {"default_url": "/lab/tree/notebooks",
+                                 "extension_manager": "readonly", "news_url": None,
+                                 "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}
     settings = json.loads((config / "lab" / "settings" / "overrides.json").read_text())
     assert settings["@jupyterlab/apputils-extension:notification"] == {
         "fetchNews": "false", "checkForUpdates": False}
@@ -66,6 +69,35 @@ def test_this_venv_has_the_course_settings():
         path = Path(sys.prefix) / installed / Path(source).name
         assert path.is_file(), f"{path} missing: pip install -e . (make install)"
         assert path.read_text() == (ROOT / "jupyter-config" / source).read_text(), path
+
+
+def test_a_windows_clone_checks_out_every_file_as_committed(tmp_path):
+    """Git for Windows checks text files out with CRLF (core.autocrlf=true) unless
+    .gitattributes says otherwise: such a clone of HEAD must hold every file byte for byte as
+    committed, and its helpers must load its iris data. (`make test-compat` runs every
+    notebook in such clones.)"""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: nothing to clone")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "--quiet", ROOT, clone],
+                   check=True)
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "core.autocrlf=true", *args], cwd=clone,
+                              check=True, capture_output=True, text=True).stdout
+
+    converted = [line for line in git("ls-files", "--eol").splitlines()
+                 if line.split()[0].replace("i/", "") != line.split()[1].replace("w/", "")]
+    assert not converted, converted
+    files = {line.split("\t")[1]: line.split()[1] for line in git("ls-files", "-s").splitlines()}
+    on_disk = git("hash-object", "--no-filters", *files).split()  # the bytes as checked out
+    changed = [name for (name, blob), seen in zip(files.items(), on_disk, strict=True)
+               if blob != seen]
+    assert not changed, f"checked out differently from their commit: {changed}"
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import helpers; print(helpers.__file__, len(helpers.load_iris()))"],
+        cwd=clone, env={**os.environ, "PYTHONPATH": str(clone)}, capture_output=True, text=True)
+    assert loaded.stdout.split() == [str(clone / "helpers" / "__init__.py"), "150"], loaded.stderr
 
 
 def test_notebooks_run_under_strict_nbval_with_the_sanitizer():
