@@ -6,8 +6,8 @@ INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb)) $(sort $(wildcard notebooks/solutions/*.ipynb))
 
-.PHONY: lab test test-avx2 test-browser test-pythons check-pins install notebooks images bench \
-	seeds lint clean
+.PHONY: lab test test-avx2 test-browser test-pythons test-compat lock check-pins install notebooks \
+	images bench seeds lint clean
 
 # JupyterLab's settings (open on notebooks/, no news prompt, no extension manager or update
 # check reaching out) come with the install (jupyter-config/, see pyproject.toml): `make lab` is
@@ -32,9 +32,18 @@ test-browser: $(DEV_INSTALLED)  ## the student's path in Chromium: plain install
 test-pythons:  ## make test under every supported Python found here (PYTHONS="3.12 3.13" for some)
 	$(PYTHON) tests/pythons.py $(PYTHONS)
 
-# Needs the package registry (dry runs, nothing installed): not part of the offline make test.
-check-pins: $(INSTALLED)  ## every pin resolves for Windows, macOS arm64, Linux x86-64/aarch64 x 3.11-3.14
-	$(BIN)/python tests/check_pins.py
+# The student's own environment: pyproject.toml's ranges at both ends, each in its own venv in
+# .venvs/ (oldest: every lower bound, Python 3.11; newest: the newest releases, the newest Python
+# found), made from a clone checked out as Git for Windows does (CRLF). Needs the registry.
+test-compat: $(DEV_INSTALLED)  ## every notebook and helper test at the oldest and newest versions allowed
+	$(BIN)/python tests/compat.py $(ENVS)
+
+# Both need the package registry, so neither is part of the offline make test.
+lock: $(DEV_INSTALLED)  ## write requirements*.txt from pyproject.toml with uv, keeping the pins that fit
+	$(BIN)/python tests/lock.py write
+
+check-pins: $(DEV_INSTALLED)  ## the lock is what make lock writes; wheels for every system x Python 3.11-3.14
+	$(BIN)/python tests/lock.py check
 
 install: $(INSTALLED)
 

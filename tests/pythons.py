@@ -29,23 +29,24 @@ def version_of(python):
     return tuple(map(int, out.stdout.split())) if out.returncode == 0 else None
 
 
-def candidates():
-    """Every python3.X on PATH and in pyenv's versions (pyenv's shims answer only for the
-    versions that pyenv has made current, hence its folders too)."""
+def candidates(minors=MINORS):
+    """Every python3.X (X in minors) on PATH and in pyenv's versions (pyenv's shims answer only
+    for the versions that pyenv has made current, hence its folders too)."""
     found = []
     for folder in os.environ.get("PATH", "").split(os.pathsep):
-        found += [Path(folder) / f"python{minor}" for minor in MINORS]
+        found += [Path(folder) / f"python{minor}" for minor in minors]
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found += sorted(pyenv.glob("3.*/bin/python3"))
     return [path for path in found if path.is_file() and os.access(path, os.X_OK)]
 
 
-def supported_pythons(wanted=MINORS):
-    """{'3.12': (path, version), ...}: the newest supported interpreter of each wanted minor."""
+def supported_pythons(wanted=MINORS, newest_minor=NEWEST_MINOR):
+    """{'3.12': (path, version), ...}: the newest interpreter of each wanted minor, from 3.11.5
+    to newest_minor (the lock's range by default)."""
     best = {}
-    for path in candidates():
+    for path in candidates(wanted):
         version = version_of(path)
-        if not version or not OLDEST <= version or version[:2] > NEWEST_MINOR:
+        if not version or not OLDEST <= version or version[:2] > newest_minor:
             continue
         minor = f"{version[0]}.{version[1]}"
         if minor in wanted and (minor not in best or version > best[minor][1]):

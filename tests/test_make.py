@@ -75,10 +75,13 @@ def test_make_says_when_the_venv_was_made_with_another_python(tmp_path):
     assert not (tmp_path / "venv" / ".installed").exists()
 
 
-def test_the_range_is_the_same_in_pyproject_and_the_readme():
+def test_pyproject_has_the_same_oldest_python_and_the_readme_the_range():
+    """The oldest Python is the lock's and the ranges' alike; the newest is the lock's only
+    (torch 2.13.0's wheels), so pyproject.toml, which an environment of the student's own
+    meets, has no upper bound."""
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     specifier = SpecifierSet(requires)
     for version, why in VERSIONS.items():
-        assert (version in specifier) == (why is None), (requires, version)
+        assert (version in specifier) == (why is None or why.startswith("torch")), version
     readme = re.sub(r"\s+", " ", (ROOT / "README.md").read_text())
     assert f"{SUPPORTED}" in readme
