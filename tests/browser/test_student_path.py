@@ -4,30 +4,26 @@ Run by `make test-browser` (needs Debian's chromium at /usr/bin/chromium); `make
 collects it. The course is copied as a fresh clone would hold it (the files git tracks, as they are
 in the working tree) and installed there with the README's plain commands (the Linux spelling of
 "without make"), once for all workers; each pytest-xdist worker then starts the README's plain
-`.venv/bin/jupyter lab` in a copy of its own, with nothing but a port, a token and --no-browser
-added. So the settings under test are the ones the install brings: JupyterLab must open on
-notebooks/ without the news prompt. Each notebook (the lessons, then the worked answers in
-solutions/, reached through that folder) is opened from the file browser, run with Kernel >
-"Restart Kernel and Run All Cells…" and checked against its saved outputs. Every request of the
-page is intercepted: one to anything but the local server is aborted and fails the notebook. One
-screenshot per notebook (its first screen after the run) goes to browser-screenshots/. A notebook
-with a "## Playground" section then has its playground's controls moved, as a student would,
-and must redraw with no error; a second screenshot shows the playground after that.
+`.venv/bin/jupyter lab` in a copy of its own, with nothing but a port, a token, --no-browser and,
+as root, --allow-root added (tests/lab_server.py). So the settings under test are the ones the
+install brings: JupyterLab must open on notebooks/ without the news prompt. Each notebook (the
+lessons, then the worked answers in solutions/, reached through that folder) is opened from the
+file browser, run with Kernel > "Restart Kernel and Run All Cells…" and checked against its saved
+outputs. Every request of the page is intercepted: one to anything but the local server is
+aborted and fails the notebook. One screenshot per notebook (its first screen after the run) goes
+to browser-screenshots/. A notebook with a "## Playground" section then has its playground's
+controls moved, as a student would, and must redraw with no error; a second screenshot shows the
+playground after that.
 
 NOTEBOOKS_DIR=path runs the notebooks of another folder instead of notebooks/.
 """
 
-import json
 import os
 import posixpath
 import re
-import secrets
 import shlex
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,6 +32,8 @@ import pytest
 from filelock import FileLock
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from lab_server import course_settings_problems, running_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = Path(os.environ.get("NOTEBOOKS_DIR", ROOT / "notebooks")).resolve()
@@ -71,12 +69,6 @@ PLAYGROUND_SHOWS = """([cell, src, text]) => {
   return Boolean(image?.src && image.src !== src && image.complete && image.naturalWidth > 0
                  && status?.textContent.includes(text));
 }"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def readme_commands():
@@ -127,57 +119,23 @@ def installed_course(tmp_path_factory, worker_id):
 @pytest.fixture(scope="session")
 def lab_url(tmp_path_factory, installed_course):
     """The README's `.venv/bin/jupyter lab`, started in a copy of the installed course with a
-    fresh home (so it is its first start), on a free port with a random token. Yields its URL."""
+    fresh home (so it is its first start). Yields its URL."""
     course = tmp_path_factory.mktemp("course")
     copy_course(course)
     (course / ".venv").symlink_to(installed_course / ".venv")
     _, start = readme_commands()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-    env["HOME"] = str(tmp_path_factory.mktemp("home"))
-    port, token = free_port(), secrets.token_urlsafe(16)
-    log = (tmp_path_factory.getbasetemp() / "jupyter-lab.log").open("w")
-    server = subprocess.Popen(
-        [*shlex.split(start), "--no-browser", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-        cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    log = tmp_path_factory.getbasetemp() / "jupyter-lab.log"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start, see {log.name}", pytrace=False)
-                time.sleep(0.2)
-        yield f"{url}?token={token}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        with running_lab(shlex.split(start), course, tmp_path_factory.mktemp("home"),
+                         log) as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 def test_plain_jupyter_lab_has_the_course_settings(lab_url):
-    """What the install's settings promise, as the running server reports it: it sends the
-    student on to notebooks/, its extension manager cannot install (so asks no index), news are
-    off and the notification settings default to no news and no update check."""
-    base, query = lab_url.split("?")
-
-    def get(path):
-        with urllib.request.urlopen(f"{base}{path}?{query}") as response:
-            return response.url, response.read().decode()
-
-    url, page = get("")
-    assert urlsplit(url).path == "/lab/tree/notebooks", url
-    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
-                                  r"(.*?)</script>", page, re.S).group(1))
-    assert config["extensionManager"]["can_install"] is False, config["extensionManager"]
-    assert config["news"] == {"disabled": True}, config["news"]
-    schema = json.loads(get("lab/api/settings/@jupyterlab/apputils-extension:notification")[1])
-    defaults = {name: value["default"] for name, value in schema["schema"]["properties"].items()}
-    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
-    assert json.loads(get("lab/api/news")[1]) == {"news": []}
+    """What the install's settings promise, as the running server reports it."""
+    assert not course_settings_problems(lab_url)
 
 
 @pytest.fixture(scope="session")
