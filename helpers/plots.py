@@ -5,6 +5,10 @@ import numpy as np
 import torch
 
 CLASS_STYLES = ("bs", "ko", "r^", "gd", "mv")
+# an orange ring around each misclassified point: no class has orange or a ring, and the ring
+# leaves the class's own marker visible inside it
+MISCLASSIFIED = {"marker": "o", "markersize": 15, "markerfacecolor": "none",
+                 "markeredgecolor": "#ff7f00", "markeredgewidth": 2.5, "linestyle": "none"}
 
 
 def _axes(ax):
@@ -16,7 +20,7 @@ def plot_qwerties(data, labels, pred_labels=None, ax=None):
 
     data: (N, 2); labels: (N, 1) float or (N,) long; pred_labels: same shape as labels.
     Markers show the true class (blue squares, black circles, red triangles, ...);
-    misclassified points get a red cross. Returns the axes. Introduced in notebook 47.
+    misclassified points are circled in orange. Returns the axes. Introduced in notebook 47.
     """
     ax = _axes(ax)
     data = torch.as_tensor(data)
@@ -27,7 +31,7 @@ def plot_qwerties(data, labels, pred_labels=None, ax=None):
         raise ValueError(f"labels must have one entry per point: {len(data)}, got {len(labels)}")
     if pred_labels is not None:
         wrong = torch.as_tensor(pred_labels).reshape(-1).float() != labels.float()
-        ax.plot(data[wrong, 0], data[wrong, 1], "rx", markersize=12, markeredgewidth=3,
+        ax.plot(data[wrong, 0], data[wrong, 1], **MISCLASSIFIED,
                 label=f"misclassified ({int(wrong.sum())})")
     for k, cls in enumerate(torch.unique(labels).tolist()):
         mine = labels == cls

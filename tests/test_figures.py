@@ -39,8 +39,9 @@ def test_qwerties_plot_marks_exactly_the_misclassified_points():
     data = torch.tensor([[0.0, 0], [1, 1], [2, 2], [3, 3]])
     labels = torch.tensor([[0.0], [0], [1], [1]])
     ax = plot_qwerties(data, labels, pred_labels=torch.tensor([[0.0], [1], [1], [0]]))
-    crosses = ax.lines[0]
-    assert crosses.get_marker() == "x" and len(crosses.get_xdata()) == 2
+    rings = ax.lines[0]
+    assert rings.get_marker() == "o" and rings.get_markerfacecolor() == "none"
+    assert len(rings.get_xdata()) == 2
     assert "misclassified (2)" in [t.get_text() for t in ax.get_legend().get_texts()]
     with pytest.raises(ValueError, match="data must have shape"):
         plot_qwerties(torch.zeros(4, 3), labels)
