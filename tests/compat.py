@@ -13,8 +13,9 @@ changed), and tests a clone of this repository's HEAD (uncommitted changes are n
 as Git for Windows makes it (core.autocrlf=true), in .venvs/compat-NAME/course. There it runs the
 helpers' unit tests and every lesson and worked answer top to bottom (nbval-lax: an error or a
 failed assert fails; outputs are not compared, since other versions may print another last
-digit; a deprecation another release announces is shown, not an error), then starts the environment's `jupyter lab` and checks the course's settings. Prints the
-versions used and one line per environment; exits 1 if any failed.
+digit; a deprecation another release announces is shown, not an error), then starts the
+environment's `jupyter lab` and checks the course's settings. Prints the versions used and one
+line per environment; exits 1 if any failed.
 
     python tests/compat.py [oldest] [newest]
 """
