@@ -264,7 +264,8 @@ def test_quoted_runtimes_are_the_measured_ones(path):
 # seeds the checks ran with and which CPU kernels round differently belong in code comments,
 # this README or the tests.
 TEST_TALK = re.compile(r"nbval|uncompared|not compared|\bAVX|CPU kernels?|make seeds"
-                       r"|make bench|tests/|seeds we ran|other seeds we|over seeds \d", re.I)
+                       r"|make bench|tests/|seeds we ran|other seeds we|over seeds \d"
+                       r"|any seed|we assert", re.I)
 CALLOUT_LABEL = re.compile(r"^> \*\*([^*]+)\*\*", re.MULTILINE)
 
 
@@ -277,11 +278,30 @@ def test_the_prose_never_talks_about_the_test_machinery(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_changes_to_the_notes_code_use_the_two_labels(path):
-    """An Erratum where the notes' code is wrong or fails, a Clean-up where no result changes
-    (README, "The notes"); other callouts are notes of ours and say so."""
+def test_callouts_use_the_three_labels(path):
+    """An Erratum where the notes' code is wrong or fails, a Clean-up where the code changes
+    and no result does, a Note for the rest (a heading in the wrong place): README, "The notes".
+    Explorations are "Explore N" everywhere."""
     for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
         if cell.cell_type == "markdown":
             for label in CALLOUT_LABEL.findall(cell.source):
-                assert label in ("Erratum.", "Clean-up.") or label.startswith("Note"), \
+                assert label in ("Erratum.", "Clean-up.", "Note."), \
                     f"markdown cell {i}: callout labelled {label!r}"
+            assert not re.search(r"\bexploration", cell.source, re.I), \
+                f"markdown cell {i}: say 'Explore N', as the Explore cell numbers them"
+
+
+def _headings(path):
+    return [(i, line) for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+            if cell.cell_type == "markdown" for line in cell.source.splitlines()
+            if line.startswith("#")]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_one_checks_section_after_the_video_and_before_going_further(path):
+    headings = _headings(path)
+    checks = [i for i, line in headings if re.search(r"\bchecks?\b", line, re.I)]
+    assert [line for i, line in headings if i in checks] == ["## Checks"], \
+        f"one heading, '## Checks': {[line for i, line in headings if i in checks]}"
+    later = [i for i, line in headings if line.startswith(("## Going further", "## Explore"))]
+    assert later and checks[0] < min(later), "## Checks comes before Going further and Explore"
