@@ -1,5 +1,6 @@
 """Checks on the repository itself: layout, pins, and notebooks saved as a fresh run left them."""
 
+import base64
 import json
 import os
 import re
@@ -226,6 +227,32 @@ def test_every_referenced_image_exists(path):
         for match in IMAGE_REF.finditer(cell.source):
             target = match.group(1) or match.group(2)
             assert (path.parent / target).is_file(), f"{path.name} shows a missing image {target}"
+
+
+def _playground_output(path):
+    """The outputs of the lesson's playground: the last code cell after "## Playground"."""
+    cells = nbformat.read(path, as_version=4).cells
+    heading = [i for i, c in enumerate(cells)
+               if c.cell_type == "markdown" and c.source.startswith("## Playground")]
+    if not heading:
+        return None
+    return [c for c in cells[heading[0]:] if c.cell_type == "code"][-1].outputs
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_a_saved_playground_shows_its_picture_without_a_kernel(path):
+    """Every lesson of helpers.playground.LESSONS ends with its playground, whose saved output
+    holds the picture as an ordinary PNG; no widget state is saved, so that nbconvert and
+    GitHub show that picture (they would draw the widget instead, which needs a kernel)."""
+    from helpers.playground import LESSONS as PLAYGROUNDS
+
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, "saved widget state: make notebooks leaves it out"
+    outputs = _playground_output(path)
+    assert (outputs is not None) == (int(path.name[:2]) in PLAYGROUNDS)
+    if outputs is not None:
+        pictures = [o.data["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+        assert len(pictures) == 1 and base64.b64decode(pictures[0])[:4] == b"\x89PNG"
 
 
 def _in_notebooks(path):
