@@ -285,8 +285,8 @@ class Result:
             line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}"
                     f"), slope {k.slope:.1f}, noise {k.noise:.1f}, lr {k.lr:.2g}, "
                     f"{k.num_epochs} epochs: loss {_span(loss, 3)}, median start "
-                    f"{loss[median]:.3f} (noise floor {k.noise ** 2:.3f}); correlation "
-                    f"{_span(r, 2)}, median start {r[median]:.2f}; "
+                    f"{_span(loss[median:median + 1], 3)} (noise floor {k.noise ** 2:.3f}); "
+                    f"correlation {_span(r, 2)}, median start {_span(r[median:median + 1], 2)}; "
                     f"{self.mean_only.sum()} of {k.starts} fit only the mean")
         else:
             acc = self.final_accuracy
@@ -303,11 +303,13 @@ class Result:
 
 
 def _span(values, decimals):
-    """'lowest to highest' of the finite values, rounded; 'not a number' if there is none."""
+    """'lowest to highest' of the finite values, rounded (one value if they are all equal);
+    'not a number' if there is none."""
     finite = values[np.isfinite(values)]
     if not finite.size:
         return "not a number"
-    return f"{finite.min():.{decimals}f} to {finite.max():.{decimals}f}"
+    low, high = f"{finite.min():.{decimals}f}", f"{finite.max():.{decimals}f}"
+    return low if low == high else f"{low} to {high}"
 
 
 def train_starts(build_model, knobs, data="qwerties", progress=None):

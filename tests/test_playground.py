@@ -260,3 +260,12 @@ def test_the_panel_says_it_is_training_while_it_trains():
     assert panel.status.value == message
     panel._show_progress(4900, 5000, 0.3)  # almost done: nothing new to say
     assert panel.status.value == message
+
+
+def test_48s_playground_is_47s_in_other_words():
+    """A sigmoid then BCELoss (47) and BCEWithLogitsLoss on the logit (48) are one mathematics:
+    from the same starts they train the same networks, to float rounding."""
+    sigmoid = train_starts(LESSONS[47].build_model, LESSONS[47].knobs)
+    logit = train_starts(LESSONS[48].build_model, LESSONS[48].knobs)
+    np.testing.assert_allclose(sigmoid.losses, logit.losses, rtol=1e-4)
+    assert np.array_equal(sigmoid.final_accuracy, logit.final_accuracy)
