@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from torch import nn  # noqa: E402
 
+from helpers import playground_figure  # noqa: E402
 from helpers.diagrams import draw_network  # noqa: E402
 from helpers.playground import LESSONS, train_starts  # noqa: E402
-from helpers.playground_figure import draw  # noqa: E402
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "Images"
 
@@ -75,7 +75,7 @@ def _playground(lesson=53):
     above the picture (for the README)."""
     setup = LESSONS[lesson]
     result = train_starts(setup.build_model, setup.knobs, setup.data)
-    fig = draw(result)
+    fig = playground_figure.draw(result)
     fig.subplots_adjust(top=0.84)
     fig.suptitle(result.summary(), fontsize="medium", fontweight="bold")
     return fig
