@@ -84,15 +84,18 @@ $(DEV_INSTALLED): requirements-dev.txt $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# No widget state is saved: a viewer without a kernel (GitHub, nbconvert, JupyterLab on a notebook
+# not yet run) then shows the playground's picture, which its output holds as an ordinary PNG.
 notebooks: $(INSTALLED)  ## re-execute every notebook in place (fresh kernel, top to bottom)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(if $(NB),$(NB),$(NOTEBOOKS))
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False \
+		--ExecutePreprocessor.store_widget_state=False $(if $(NB),$(NB),$(NOTEBOOKS))
 
 images: $(INSTALLED)  ## redraw the architecture figures in Images/
 	$(BIN)/python -m helpers.images
 
 bench: $(INSTALLED)  ## each notebook's time against its budget; 46's loop vs batched; playgrounds
-	$(BIN)/python tests/bench.py
+	$(BIN)/python tests/bench.py $(ARGS)
 
 N ?= 20
 seeds: $(INSTALLED)  ## every notebook with N other seeds (NB= for some): lists failing checks

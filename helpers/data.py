@@ -23,8 +23,8 @@ def _check_positive_int(name, value):
         raise ValueError(f"{name} must be a positive int, got {value}")
 
 
-def create_regression_data(slope: float = 1.0, n: int = 30):
-    """Points on the line y = slope*x plus Gaussian noise of std 1/2.
+def create_regression_data(slope: float = 1.0, n: int = 30, noise: float = 0.5):
+    """Points on the line y = slope*x plus Gaussian noise of std `noise` (the course's 1/2).
 
     Returns x, y, each a float tensor of shape (n, 1), drawn from torch's
     generator in the course's order (x first). Introduced in notebook 46 (the course's
@@ -33,8 +33,10 @@ def create_regression_data(slope: float = 1.0, n: int = 30):
     _check_positive_int("n", n)
     if not np.isfinite(slope):
         raise ValueError(f"slope must be a finite number, got {slope}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
     x = torch.randn(n, 1)
-    y = slope * x + torch.randn(n, 1) / 2
+    y = slope * x + noise * torch.randn(n, 1)  # noise 0.5: the course's randn / 2, bit for bit
     return x, y
 
 

@@ -1,4 +1,4 @@
-"""Regenerate the architecture figures in Images/ (`make images`).
+"""Regenerate the figures in Images/ (`make images`): architecture diagrams and a playground.
 
 Each entry of FIGURES names a file in Images/ and the function that draws it;
 notebooks show them from markdown as ../Images/NAME.
@@ -13,7 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from torch import nn  # noqa: E402
 
+from helpers import playground_figure  # noqa: E402
 from helpers.diagrams import draw_network  # noqa: E402
+from helpers.playground import LESSONS, train_starts  # noqa: E402
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "Images"
 
@@ -68,6 +70,17 @@ def _depth_vs_breadth():
     ])
 
 
+def _playground(lesson=53):
+    """A lesson's playground at the lesson's values, as the panel shows it: the summary line
+    above the picture (for the README)."""
+    setup = LESSONS[lesson]
+    result = train_starts(setup.build_model, setup.knobs, setup.data)
+    fig = playground_figure.draw(result)
+    fig.subplots_adjust(top=0.84)
+    fig.suptitle(result.summary(), fontsize="medium", fontweight="bold")
+    return fig
+
+
 FIGURES = {
     "44_backprop_model.png": _single(
         nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1)),
@@ -99,7 +112,10 @@ FIGURES = {
         size_labels=["4", "n", "n", "3"], column_gap=4.5),
     "55_wide_vs_deep.png": _wide_vs_deep,
     "57_depth_vs_breadth.png": _depth_vs_breadth,
+    "playground.png": _playground,
 }
+# drawn from a training run: float rounding may move a line by a fraction of a pixel
+TRAINED = {"playground.png"}
 
 
 def write_images(folder=IMAGES_DIR):

@@ -1,45 +1,59 @@
 """The lesson's network, live: sliders over several training runs at once.
 
 `train_starts` trains `starts` copies of a lesson's network, each from its own starting
-weights, with the lesson's rule (full batch, plain SGD, the lesson's loss) through
-`train_many`, and `draw` shows what they learned. Neither needs a browser or ipywidgets.
-`playground` puts the knobs on them as ipywidgets controls. Introduced in notebook 47.
+weights, with the lesson's rule (full batch, plain SGD, the lesson's loss) through `train_many`;
+`helpers.playground_figure.draw` shows what they learned. Neither needs a browser or ipywidgets.
+`playground` puts the knobs on them as ipywidgets controls. Introduced in notebook 45.
 """
 
-import io
+import base64
 import time
 from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from torch import nn
 
-from helpers.data import IRIS_SPECIES, create_qwerties, iris_tensors, load_iris
-from helpers.plots import plot_qwerties
-from helpers.results import accuracy
+from helpers.data import (
+    IRIS_SPECIES,
+    create_qwerties,
+    create_regression_data,
+    iris_tensors,
+    load_iris,
+)
+from helpers.playground_figure import draw, png
+from helpers.results import accuracy, correlation
 from helpers.sweeps import train_many
 from helpers.training import decision_threshold
 
 QWERTIES = {"qwerties": ((1, 1), (5, 1)), "qwerties3": ((1, 1), (5, 1), (3, -2))}
-DATA = (*QWERTIES, "iris")
+# what each data set asks of the network: one logit (two classes), one score per class, or a
+# number (regression)
+TASKS = {"qwerties": "binary", "qwerties3": "classes", "iris": "classes",
+         "regression": "regression"}
+DATA = tuple(TASKS)
 # output: the layer after the model's last Linear and the loss it is trained with
-BINARY_OUTPUTS = {"sigmoid": (nn.Sigmoid, nn.BCELoss), "logit": (None, nn.BCEWithLogitsLoss)}
-CLASS_OUTPUTS = {"logits": (None, nn.CrossEntropyLoss),
-                 "double softmax": (partial(nn.Softmax, dim=1), nn.CrossEntropyLoss)}
+OUTPUTS = {
+    "binary": {"sigmoid": (nn.Sigmoid, nn.BCELoss), "logit": (None, nn.BCEWithLogitsLoss)},
+    "classes": {"logits": (None, nn.CrossEntropyLoss),
+                "double softmax": (partial(nn.Softmax, dim=1), nn.CrossEntropyLoss)},
+    "regression": {"linear": (None, nn.MSELoss)},
+}
 RANGES = {"lr": (1e-4, 1.0), "num_epochs": (10, 10_000), "hidden_units": (1, 128),
-          "hidden_layers": (1, 5), "blur": (0.1, 3.0)}
-CLASS_COLORS = ("#9ecae1", "#bdbdbd", "#fcae91")  # light blue, grey, light red
+          "hidden_layers": (1, 5), "blur": (0.1, 3.0), "slope": (-2.0, 2.0),
+          "noise": (0.0, 2.0), "points": (10, 500)}
+INTEGERS = ("num_epochs", "hidden_units", "hidden_layers", "points")
+FIRST_CHUNK, CHUNK_SECONDS = 10, 0.5  # epochs timed first; then chunks of about 0.5 s
 
 
 @dataclass(frozen=True)
 class Knobs:
     """One position of the controls. output: 'sigmoid' (BCELoss) or 'logit'
     (BCEWithLogitsLoss) for two classes; 'logits' or 'double softmax' (the notes' nn.Softmax
-    before CrossEntropyLoss) for more. blur: the qwerties' spread. seed: the starting weights."""
+    before CrossEntropyLoss) for more; 'linear' (MSELoss) for regression. blur: the qwerties'
+    spread. slope, noise, points: the regression data, y = slope * x + noise * N(0, 1) on
+    `points` points. seed: the data and the starting weights."""
 
     lr: float = 0.01
     num_epochs: int = 1000
@@ -48,13 +62,16 @@ class Knobs:
     relu: bool = True
     output: str = "sigmoid"
     blur: float = 1.0
+    slope: float = 1.0
+    noise: float = 0.5
+    points: int = 30
     starts: int = 8
     seed: int = 0
 
     def __post_init__(self):
         for name, (low, high) in RANGES.items():
             value = getattr(self, name)
-            integer = name in ("num_epochs", "hidden_units", "hidden_layers")
+            integer = name in INTEGERS
             if isinstance(value, bool) or not isinstance(
                     value, (int, np.integer) if integer else (int, float, np.number)):
                 kind = "an int" if integer else "a number"
@@ -63,9 +80,9 @@ class Knobs:
                 raise ValueError(f"{name} must be from {low} to {high}, got {value}")
         if not isinstance(self.relu, bool):
             raise TypeError(f"relu must be True or False, got {self.relu!r}")
-        if self.output not in (*BINARY_OUTPUTS, *CLASS_OUTPUTS):
-            raise ValueError(f"output must be one of {[*BINARY_OUTPUTS, *CLASS_OUTPUTS]}, "
-                             f"got {self.output!r}")
+        every_output = [name for outputs in OUTPUTS.values() for name in outputs]
+        if self.output not in every_output:
+            raise ValueError(f"output must be one of {every_output}, got {self.output!r}")
         for name, (low, high) in (("starts", (1, 64)), ("seed", (0, 2**31))):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -79,7 +96,7 @@ def mlp(n_inputs, n_outputs, hidden_units, hidden_layers, relu=True, bottleneck=
 
     bottleneck: the last hidden layer has one unit (notebooks 49-50: 2-16-1-1).
     linear_input: a Linear input layer of `hidden_units` with no activation comes first
-    (notebook 57's ann_iris). Returns an nn.Sequential. Introduced in notebook 47.
+    (notebook 57's ann_iris). Returns an nn.Sequential. Introduced in notebook 45.
     """
     layers, width_in = [], n_inputs
     if linear_input:
@@ -102,6 +119,8 @@ class Lesson:
 
 
 LESSONS = {
+    45: Lesson("regression", partial(mlp, 1, 1), Knobs(0.05, 500, output="linear")),
+    46: Lesson("regression", partial(mlp, 1, 1), Knobs(0.05, 500, output="linear", points=50)),
     47: Lesson("qwerties", partial(mlp, 2, 1), Knobs(0.01, 1000, 1, 1)),
     48: Lesson("qwerties", partial(mlp, 2, 1), Knobs(0.01, 1000, 1, 1, output="logit")),
     49: Lesson("qwerties", partial(mlp, 2, 1, bottleneck=True), Knobs(0.01, 1000, 16, 2)),
@@ -115,37 +134,44 @@ LESSONS = {
 }
 
 
-def playground_data(data, blur=1.0, seed=0):
+def playground_data(data, knobs=Knobs()):
     """The data a playground trains on: (X (N, features), y, class names).
 
-    'qwerties' (two clusters, y (N, 1) float) and 'qwerties3' (three, y (N,) long) are
-    drawn with 100 points per cluster from their own generator, seeded by `seed`, so the
-    notebook's generators are left as they were; 'iris' (y (N,) long) ignores blur and seed.
+    'qwerties' (two clusters, y (N, 1) float) and 'qwerties3' (three, y (N,) long): 100 points
+    per cluster with knobs.blur; 'regression': knobs.points points on y = knobs.slope * x plus
+    noise of std knobs.noise (y (N, 1) float, no class names). Both are drawn from their own
+    generator, seeded by knobs.seed, so the notebook's generators are left as they were.
+    'iris' (y (N,) long) is the same whatever the knobs.
     """
+    if data not in DATA:
+        raise ValueError(f"data must be one of {DATA}, got {data!r}")
     if data == "iris":
         X, y = iris_tensors(load_iris())
         return X, y, IRIS_SPECIES
-    if data not in QWERTIES:
-        raise ValueError(f"data must be one of {DATA}, got {data!r}")
+    if data == "regression":
+        with torch.random.fork_rng():
+            torch.manual_seed(knobs.seed)
+            X, y = create_regression_data(knobs.slope, knobs.points, knobs.noise)
+        return X, y, ()
     state = np.random.get_state()
     try:
-        np.random.seed(seed)
-        X, y = create_qwerties(QWERTIES[data], n_per_clust=100, blur=blur)
+        np.random.seed(knobs.seed)
+        X, y = create_qwerties(QWERTIES[data], n_per_clust=100, blur=knobs.blur)
     finally:
         np.random.set_state(state)
     return X, y, tuple(f"class {k}" for k in range(len(QWERTIES[data])))
 
 
-def build_models(build_model, knobs, X, y):
+def build_models(build_model, knobs, data, X, y):
     """`knobs.starts` networks from `build_model`, seeded by knobs.seed, each with the output
     layer of knobs.output appended; and the loss to train them with."""
-    binary = y.is_floating_point()
-    outputs = BINARY_OUTPUTS if binary else CLASS_OUTPUTS
-    if knobs.output not in outputs:
-        raise ValueError(f"output must be one of {list(outputs)} for "
-                         f"{'two classes' if binary else 'class indices'}, got {knobs.output!r}")
-    output_layer, loss = outputs[knobs.output]
-    n_outputs = 1 if binary else int(y.max()) + 1
+    task = TASKS[data]
+    if knobs.output not in OUTPUTS[task]:
+        raise ValueError(f"output must be one of {list(OUTPUTS[task])} for {data}, "
+                         f"got {knobs.output!r}")
+    output_layer, loss = OUTPUTS[task][knobs.output]
+    n_outputs = int(y.max()) + 1 if task == "classes" else 1
+    what = {"binary": "one logit", "classes": "one score per class", "regression": "a number"}
     models = []
     with torch.random.fork_rng():
         torch.manual_seed(knobs.seed)
@@ -161,8 +187,7 @@ def build_models(build_model, knobs, X, y):
                                  f"(the data's features), got {got}")
             if linears[-1].out_features != n_outputs:
                 raise ValueError(f"build_model must make a network with {n_outputs} output(s) "
-                                 f"(one {'logit' if binary else 'score per class'}), got "
-                                 f"{linears[-1].out_features}")
+                                 f"({what[task]}), got {linears[-1].out_features}")
             models.append(nn.Sequential(*model, output_layer()) if output_layer else model)
     return models, loss()
 
@@ -172,21 +197,72 @@ class Result:
     """What `train_starts` returns: S trained starts of one network on N points."""
 
     knobs: Knobs
+    data: str
     X: torch.Tensor  # (N, features)
     y: torch.Tensor  # (N, 1) float or (N,) long
-    class_names: tuple
+    class_names: tuple  # empty for regression
     models: list  # S trained nn.Sequential
     losses: np.ndarray  # (S, num_epochs)
-    accuracies: np.ndarray  # (S, num_epochs), percent, on each epoch's forward pass
-    final_accuracy: np.ndarray  # (S,) after the last step
-    class_accuracy: np.ndarray  # (S, classes) percent of each class classified right
-    units_on: list  # one (S, units) array per hidden layer: share of points with output > 0
-    threshold: float | None  # for binary outputs: output above it means class 1
+    outputs: torch.Tensor  # (S, N, outputs) after the last step
+    accuracies: np.ndarray | None  # (S, num_epochs) percent, each epoch's forward pass
+    units_on: list  # per hidden layer a ReLU follows: (S, units) share of points it is on
+    threshold: float | None  # binary outputs: an output above it means class 1
+
+    @property
+    def task(self):
+        return TASKS[self.data]
 
     @property
     def diverged(self):
         """(S,) True where the loss stopped being a finite number."""
         return ~np.isfinite(self.losses).all(axis=1)
+
+    @property
+    def final_accuracy(self):
+        """(S,) percent classified right after the last step (classification)."""
+        return np.atleast_1d(accuracy(self.outputs, self.y, self.threshold))
+
+    @property
+    def final_loss(self):
+        """(S,) the loss after the last step: the mean squared error for regression."""
+        if self.task == "regression":
+            return ((self.outputs - self.y) ** 2).mean(dim=(1, 2)).numpy().astype(float)
+        return self.losses[:, -1]
+
+    @property
+    def correlation(self):
+        """(S,) correlation of each start's predictions with the targets (regression)."""
+        with np.errstate(invalid="ignore"):
+            return correlation(self.outputs.numpy(), self.y.expand_as(self.outputs).numpy())
+
+    @property
+    def mean_only(self):
+        """(S,) True where a start predicts one number for every point (regression): it has
+        learned only the mean, as a dead unit's network does."""
+        return (self.outputs == self.outputs[:, :1]).all(dim=1).squeeze(1).numpy()
+
+    @property
+    def class_accuracy(self):
+        """(S, classes) percent of each class classified right (classification)."""
+        predicted, labels = self.predict(self.X), self.y.reshape(-1).long()
+        return np.stack([100 * (predicted[:, labels == c] == c).float().mean(dim=1).numpy()
+                         for c in range(len(self.class_names))], axis=1)
+
+    @property
+    def dead_units(self):
+        """Number of units after a ReLU that are off on every point, over all starts."""
+        return int(sum((share == 0).sum() for share in self.units_on))
+
+    def median_start(self):
+        """The start in the middle when the starts are ranked from worst to best (by final
+        accuracy, or by final loss for regression; a diverged start ranks last; of the two
+        middle ones of an even number, the worse): a typical start, not the luckiest."""
+        if self.task == "regression":
+            badness = np.nan_to_num(self.final_loss, nan=np.inf)
+        else:
+            badness = np.where(self.diverged, np.inf, -self.final_accuracy)
+        worst_first = np.argsort(-badness, kind="stable")
+        return int(worst_first[(len(worst_first) - 1) // 2])
 
     def architecture(self):
         sizes = [self.models[0][0].in_features] + [
@@ -202,141 +278,98 @@ class Result:
         return (out[..., 0] > self.threshold).long()
 
     def summary(self):
-        """One line: the network, the knobs and the accuracies of the starts."""
-        k, acc = self.knobs, self.final_accuracy
-        units = np.concatenate([share.ravel() for share in self.units_on])
-        line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}, "
-                f"{k.output}), lr {k.lr:.2g}, {k.num_epochs} epochs: accuracy "
-                f"{acc.min():.1f} to {acc.max():.1f} %, median {np.median(acc):.1f} %; "
-                f"{(acc >= 90).sum()} of {k.starts} at 90 % or more; " + (
-                    f"dead hidden units {(units == 0).sum()} of {units.size}" if k.relu
-                    else "no ReLU, so no dead units"))
+        """One line: the network, the knobs and what the starts reached."""
+        k, median = self.knobs, self.median_start()
+        if self.task == "regression":
+            loss, r = self.final_loss, self.correlation
+            line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}"
+                    f"), slope {k.slope:.1f}, noise {k.noise:.1f}, lr {k.lr:.2g}, "
+                    f"{k.num_epochs} epochs: loss {_span(loss, 3)}, median start "
+                    f"{_span(loss[median:median + 1], 3)} (noise floor {k.noise ** 2:.3f}); "
+                    f"correlation {_span(r, 2)}, median start {_span(r[median:median + 1], 2)}; "
+                    f"{self.mean_only.sum()} of {k.starts} fit only the mean")
+        else:
+            acc = self.final_accuracy
+            line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}"
+                    f", {k.output}), lr {k.lr:.2g}, {k.num_epochs} epochs: accuracy "
+                    f"{acc.min():.1f} to {acc.max():.1f} %, median start {acc[median]:.1f} %; "
+                    f"{(acc >= 90).sum()} of {k.starts} at 90 % or more")
+        units = sum(share.size for share in self.units_on)
+        line += (f"; dead ReLU units {self.dead_units} of {units}" if self.units_on
+                 else "; no ReLU, so no dead units")
         if self.diverged.any():
             line += f"; {self.diverged.sum()} diverged (loss not a number: lower the rate)"
         return line
 
 
-def train_starts(build_model, knobs, data="qwerties"):
+def _span(values, decimals):
+    """'lowest to highest' of the finite values, rounded (one value if they are all equal);
+    'not a number' if there is none."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return "not a number"
+    low, high = f"{finite.min():.{decimals}f}", f"{finite.max():.{decimals}f}"
+    return low if low == high else f"{low} to {high}"
+
+
+def train_starts(build_model, knobs, data="qwerties", progress=None):
     """Train knobs.starts networks of `build_model` on `data` with the lesson's rule.
 
     build_model(hidden_units, hidden_layers, relu) -> nn.Sequential of Linear/ReLU/... layers
-    ending in a Linear: one logit for two classes, one score per class otherwise.
+    ending in a Linear: one logit for two classes, one score per class, one number for
+    regression. progress(epochs_done, num_epochs, seconds_left), if given, is called between
+    chunks of about half a second of training (the numbers are the same bits either way).
     Returns a Result.
     """
     if not isinstance(knobs, Knobs):
         raise TypeError(f"knobs must be a Knobs, got {type(knobs).__name__}")
-    X, y, class_names = playground_data(data, knobs.blur, knobs.seed)
-    models, loss_func = build_models(build_model, knobs, X, y)
+    X, y, class_names = playground_data(data, knobs)
+    models, loss_func = build_models(build_model, knobs, data, X, y)
+    classify = TASKS[data] != "regression"
+    losses, accuracies, done = [], [], 0
+    chunk = min(knobs.num_epochs, FIRST_CHUNK) if progress else knobs.num_epochs
+    start = time.perf_counter()
     with np.errstate(invalid="ignore"):
-        losses, outputs, accuracies = train_many(models, X, y, loss_func, knobs.lr,
-                                                 knobs.num_epochs, track_accuracy=True)
-    threshold = decision_threshold(loss_func)
-    labels = y.reshape(-1).long()
-    result = Result(knobs, X, y, class_names, models, losses, accuracies,
-                    np.atleast_1d(accuracy(outputs, y, threshold)), None, [], threshold)
-    predicted = result.predict(X)
-    result.class_accuracy = np.stack([
-        100 * (predicted[:, labels == c] == c).float().mean(dim=1).numpy()
-        for c in range(len(class_names))], axis=1)
-    result.units_on = units_on(models, X)
-    return result
+        while done < knobs.num_epochs:
+            chunk_losses, outputs, *chunk_accuracies = train_many(
+                models, X, y, loss_func, knobs.lr, chunk, track_accuracy=classify)
+            losses.append(chunk_losses)
+            accuracies += chunk_accuracies
+            done += chunk
+            if done < knobs.num_epochs:
+                per_epoch = (time.perf_counter() - start) / done
+                progress(done, knobs.num_epochs, per_epoch * (knobs.num_epochs - done))
+                chunk = min(knobs.num_epochs - done, max(chunk, int(CHUNK_SECONDS / per_epoch)))
+    return Result(knobs, data, X, y, class_names, models, np.concatenate(losses, axis=1),
+                  outputs, np.concatenate(accuracies, axis=1) if classify else None,
+                  units_on(models, X), decision_threshold(loss_func))
 
 
 def units_on(models, X):
-    """For each hidden Linear layer (all but the last): (S, units) share of the points on which
-    each unit's output is above 0, that is, on which its ReLU passes something on."""
+    """For each hidden Linear layer that a ReLU follows: (S, units) share of the points on
+    which each unit's output is above 0, that is, on which its ReLU passes something on. A
+    unit on no point is dead. Layers with no ReLU after them have no on and off."""
     shares = []
     with torch.no_grad():
         h = [X] * len(models)
         for i, layer in enumerate(models[0]):
             h = [model[i](x) for model, x in zip(models, h, strict=True)]
-            is_last_linear = not any(isinstance(m, nn.Linear) for m in models[0][i + 1:])
-            if isinstance(layer, nn.Linear) and not is_last_linear:
+            if isinstance(layer, nn.Linear) and i + 1 < len(models[0]) and isinstance(
+                    models[0][i + 1], nn.ReLU):
                 shares.append(torch.stack([(x > 0).float().mean(dim=0) for x in h]).numpy())
     return shares
 
 
-def draw(result, figure=None):
-    """Four panels: decision regions (2-D data) or accuracy per class; loss and accuracy per
-    epoch of every start; and the share of points on which each hidden unit is on.
-    Returns the matplotlib Figure (not shown: pass it to `png`)."""
-    fig = figure or Figure(figsize=(13, 3.4), dpi=80)
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.15, top=0.9, wspace=0.25)
-    ax_data, ax_loss, ax_acc, ax_units = fig.subplots(1, 4, width_ratios=(1, 1, 1, 1.2))
-    acc = result.final_accuracy
-    median_start = int(np.argsort(acc)[len(acc) // 2])  # a typical start, not the best
-    if result.X.shape[1] == 2:
-        _draw_regions(ax_data, result, median_start)
-    else:
-        _draw_class_accuracy(ax_data, result)
-    epochs = np.arange(1, result.knobs.num_epochs + 1)
-    step = max(1, len(epochs) // 300)  # at most 300 points per line: the eye sees no more
-    ax_loss.plot(epochs[::step], result.losses[:, ::step].T, linewidth=1)
-    ax_loss.set(xlabel="epoch", title="loss of each start")
-    ax_acc.plot(epochs[::step], result.accuracies[:, ::step].T, linewidth=1)
-    ax_acc.set(xlabel="epoch", ylim=(0, 102), title="accuracy (%) of each start")
-    _draw_units(ax_units, result)
-    return fig
-
-
-def _draw_regions(ax, result, start):
-    (x0, y0), (x1, y1) = (result.X.min(dim=0).values - 1).tolist(), (
-        result.X.max(dim=0).values + 1).tolist()
-    gx, gy = torch.meshgrid(torch.linspace(x0, x1, 120), torch.linspace(y0, y1, 120),
-                            indexing="xy")
-    grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-    regions = result.predict(grid)[start].reshape(gx.shape).numpy()
-    n_classes = len(result.class_names)
-    ax.imshow(regions, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
-              cmap=ListedColormap(CLASS_COLORS[:n_classes]), vmin=0, vmax=n_classes - 1,
-              interpolation="nearest")
-    predicted = result.predict(result.X)[start]
-    plot_qwerties(result.X, result.y, predicted, ax)
-    ax.get_legend().remove()  # no room beside a panel; the title counts the crosses
-    wrong = int((predicted != result.y.reshape(-1).long()).sum())
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="", ylabel="",
-           title=f"median start: {result.final_accuracy[start]:.1f} %, {wrong} wrong (x)")
-
-
-def _draw_class_accuracy(ax, result):
-    S, C = result.class_accuracy.shape
-    jitter = np.linspace(-0.25, 0.25, S)
-    for c in range(C):
-        ax.plot(c + jitter, result.class_accuracy[:, c], "o", markerfacecolor="w",
-                color=f"C{c}")
-        ax.hlines(np.median(result.class_accuracy[:, c]), c - 0.35, c + 0.35, color="k")
-    ax.set(xticks=range(C), xticklabels=result.class_names, ylim=(-3, 103),
-           title="accuracy (%) per class, each start")
-
-
-def _draw_units(ax, result):
-    shares = np.concatenate(result.units_on, axis=1)
-    ax.imshow(shares, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-    edge = -0.5
-    for layer in result.units_on[:-1]:
-        edge += layer.shape[1]
-        ax.axvline(edge, color="w", linewidth=2)
-    dead = f"{(shares == 0).sum()} dead" if result.knobs.relu else "no ReLU"
-    ax.set(xlabel="hidden unit (layers left to right)", ylabel="start",
-           yticks=range(shares.shape[0]), title=f"units: share of points on ({dead})")
-
-
-def png(figure):
-    """The figure as PNG bytes."""
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
-
-
 class Playground:
-    """The controls, the picture and the summary line of `playground`; its text form (what
-    a notebook shows where widgets cannot run) is the summary of the current knobs."""
+    """The controls, the picture and the summary line of `playground`. Its text form (what a
+    notebook shows where widgets cannot run) is the summary of the current knobs, and its
+    image form the picture, for viewers of a saved notebook (GitHub, nbconvert)."""
 
     def __init__(self, build_model, knobs, data):
         import ipywidgets as widgets  # here: only the panel needs it, not the computing part
 
         self.build_model, self.data = build_model, data
-        binary = data == "qwerties"
+        task = TASKS[data]
         slider = {"continuous_update": False, "style": {"description_width": "initial"}}
         controls = {
             "lr": widgets.FloatLogSlider(knobs.lr, base=10, min=-4, max=0, step=0.1,
@@ -351,13 +384,18 @@ class Playground:
                                                description="hidden layers", **slider),
             "relu": widgets.Checkbox(knobs.relu, description="ReLU", indent=False),
         }
-        if not binary:  # buttons as wide as their text, side by side
+        if task == "classes":  # buttons as wide as their text, side by side
             controls["output"] = widgets.ToggleButtons(
-                options=list(CLASS_OUTPUTS), value=knobs.output, description="output",
+                options=list(OUTPUTS[task]), value=knobs.output, description="output",
                 style={"button_width": "auto", "description_width": "initial"})
         if data in QWERTIES:
             controls["blur"] = widgets.FloatSlider(knobs.blur, min=0.1, max=3.0, step=0.1,
                                                    description="blur", **slider)
+        if task == "regression":
+            controls["slope"] = widgets.FloatSlider(knobs.slope, min=-2, max=2, step=0.1,
+                                                    description="slope", **slider)
+            controls["noise"] = widgets.FloatSlider(knobs.noise, min=0, max=2, step=0.1,
+                                                    description="noise", **slider)
         self.controls = controls
         self.knobs = knobs
         self.new_starts = widgets.Button(description="new starts", icon="refresh")
@@ -381,10 +419,18 @@ class Playground:
         self.knobs = replace(self.knobs, seed=self.knobs.seed + 1)
         self.update()
 
+    def _show_progress(self, done, total, seconds_left):
+        if seconds_left > 1:
+            self.status.value = (f"<i>training: {done:,} of {total:,} epochs, about "
+                                 f"{seconds_left:.0f} s to go (wide, deep networks and many "
+                                 f"epochs take longest)</i>")
+
     def update(self):
         """Train the starts for the current knobs and redraw; returns (train s, draw s)."""
         start = time.perf_counter()
-        self.result = train_starts(self.build_model, self.knobs, self.data)
+        self.status.value = (f"<i>training {self.knobs.starts} starts for "
+                             f"{self.knobs.num_epochs:,} epochs…</i>")
+        self.result = train_starts(self.build_model, self.knobs, self.data, self._show_progress)
         trained = time.perf_counter()
         self.image.value = png(draw(self.result))
         self.status.value = f"<b>{self.result.summary()}</b>"
@@ -394,17 +440,20 @@ class Playground:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = self.result.summary()
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
 
 
 def playground(lesson=None, build_model=None, data=None, **knobs):
     """A panel to train a lesson's network live: move a control and `starts` (8) networks
-    from different starting weights retrain and redraw in well under a second.
+    from different starting weights retrain and redraw, in well under a second at the lesson's
+    values.
 
-    lesson: 47-57, the lesson whose data, network and knob values to start from (LESSONS).
+    lesson: 45-57, the lesson whose data, network and knob values to start from (LESSONS).
     build_model(hidden_units, hidden_layers, relu) -> nn.Sequential: another network (see
-    `mlp`); data: 'qwerties', 'qwerties3' or 'iris'; knobs: any field of Knobs (lr, num_epochs,
-    hidden_units, hidden_layers, relu, output, blur, starts, seed). Returns a Playground.
+    `mlp`); data: 'qwerties', 'qwerties3', 'iris' or 'regression'; knobs: any field of Knobs
+    (lr, num_epochs, hidden_units, hidden_layers, relu, output, blur, slope, noise, points,
+    starts, seed). Returns a Playground.
     """
     if lesson is not None and lesson not in LESSONS:
         raise ValueError(f"lesson must be one of {sorted(LESSONS)}, got {lesson!r}")
@@ -417,7 +466,8 @@ def playground(lesson=None, build_model=None, data=None, **knobs):
         raise ValueError(f"data must be one of {DATA}, got {data!r}")
     if build_model is None:
         if base is None:
-            raise ValueError("give a lesson (47-57) or a build_model")
+            raise ValueError("give a lesson (45-57) or a build_model")
         build_model = base.build_model
-    default = base.knobs if base else Knobs(output="sigmoid" if data == "qwerties" else "logits")
+    default = base.knobs if base and base.data == data else Knobs(
+        output=next(iter(OUTPUTS[TASKS[data]])))
     return Playground(build_model, replace(default, **knobs), data)

@@ -12,8 +12,12 @@ Not a test: timings depend on the machine, and machines of one kind differ by 1.
 3. One update of each lesson's playground (train its starts, then draw), at the lesson's
    values and at video 57's largest shapes, against the budgets of a live panel: 0.5 s, and
    2 s for 57's largest. Printed, not held: the exit code is the notebooks' alone.
+4. With --corners, each playground's slowest corner (128 hidden units, 5 hidden layers, the
+   epochs slider's end) at the lesson's rate and at rate 1: one update each, for information
+   (a minute or more in all; the panel says how long such an update will take while it runs).
 
-    python tests/bench.py [--skip-notebooks] [--skip-sweep] [--skip-playground] [notebooks ...]
+    python tests/bench.py [--skip-notebooks] [--skip-sweep] [--skip-playground] [--corners]
+                          [notebooks ...]
 """
 
 import argparse
@@ -111,12 +115,30 @@ def bench_playgrounds():
               f"{flag}", flush=True)
 
 
+def bench_corners():
+    """One update of each playground at its slowest corner."""
+    torch.set_num_threads(default_threads())  # as setup_notebook does
+    print(f"\nplayground corners ({torch.get_num_threads()} torch thread(s)): 128 hidden "
+          f"units, 5 hidden layers, the epochs slider's end")
+    print(f"{'lesson':28s} {'train':>7s} {'draw':>7s} {'update':>7s}")
+    for lesson, setup in LESSONS.items():
+        epochs = max(5000, setup.knobs.num_epochs)  # the slider's end
+        for lr in sorted({setup.knobs.lr, 1.0}):
+            panel = playground(lesson=lesson, hidden_units=128, hidden_layers=5,
+                               num_epochs=epochs, lr=lr)
+            train, draw = panel.seconds
+            print(f"{f'{lesson}, lr {lr:g}, {epochs} epochs':28s} {train:5.1f} s {draw:5.2f} s "
+                  f"{train + draw:5.1f} s", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: all of notebooks/")
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-playground", action="store_true")
+    parser.add_argument("--corners", action="store_true",
+                        help="also each playground's slowest corner (a minute or more)")
     args = parser.parse_args(argv)
     over = []
     if not args.skip_notebooks:
@@ -128,6 +150,8 @@ def main(argv=None):
         bench_sweep()
     if not args.skip_playground:
         bench_playgrounds()
+    if args.corners:
+        bench_corners()
     if over:
         print(f"\nover budget: {', '.join(over)}")
     return 1 if over else 0

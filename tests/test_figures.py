@@ -15,7 +15,7 @@ from helpers import (  # noqa: E402
     plot_sweep,
     setup_notebook,
 )
-from helpers.images import FIGURES, IMAGES_DIR, write_images  # noqa: E402
+from helpers.images import FIGURES, IMAGES_DIR, TRAINED, write_images  # noqa: E402
 from helpers.setup import default_threads  # noqa: E402
 
 
@@ -88,8 +88,16 @@ def test_images_folder_holds_exactly_the_generated_figures(tmp_path):
     written = write_images(tmp_path)
     assert sorted(p.name for p in written) == sorted(FIGURES)
     assert sorted(p.name for p in IMAGES_DIR.glob("*.png")) == sorted(FIGURES)
-    stale = [p.name for p in written if p.read_bytes() != (IMAGES_DIR / p.name).read_bytes()]
-    assert not stale, f"Images/ is out of date, run `make images`: {stale}"
+
+    def stale(path):
+        committed = IMAGES_DIR / path.name
+        if path.name not in TRAINED:
+            return path.read_bytes() != committed.read_bytes()
+        new, old = plt.imread(path), plt.imread(committed)  # a line may move by a sub-pixel
+        return new.shape != old.shape or np.abs(new - old).mean() > 0.002
+
+    out_of_date = [path.name for path in written if stale(path)]
+    assert not out_of_date, f"Images/ is out of date, run `make images`: {out_of_date}"
 
 
 def test_draw_network_writes_unit_and_edge_labels():

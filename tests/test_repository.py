@@ -1,5 +1,6 @@
 """Checks on the repository itself: layout, pins, and notebooks saved as a fresh run left them."""
 
+import base64
 import json
 import os
 import re
@@ -32,7 +33,7 @@ def _code_cells(path):
 def test_top_level_layout():
     expected = {"notebooks", "helpers", "Images", "data", "tests", "jupyter-config",
                 "conftest.py", "requirements.txt", "requirements-dev.txt", "pyproject.toml",
-                "Makefile", "README.md"}
+                "Makefile", "README.md", "CONTRIBUTING.md"}
     found = {p.name for p in ROOT.iterdir() if not p.name.startswith(".")}
     # git-ignored, written by `pip install -e .` and by `make test-browser`
     found -= {"ann_course_helpers.egg-info", "browser-screenshots"}
@@ -228,6 +229,32 @@ def test_every_referenced_image_exists(path):
             assert (path.parent / target).is_file(), f"{path.name} shows a missing image {target}"
 
 
+def _playground_output(path):
+    """The outputs of the lesson's playground: the last code cell after "## Playground"."""
+    cells = nbformat.read(path, as_version=4).cells
+    heading = [i for i, c in enumerate(cells)
+               if c.cell_type == "markdown" and c.source.startswith("## Playground")]
+    if not heading:
+        return None
+    return [c for c in cells[heading[0]:] if c.cell_type == "code"][-1].outputs
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_a_saved_playground_shows_its_picture_without_a_kernel(path):
+    """Every lesson of helpers.playground.LESSONS ends with its playground, whose saved output
+    holds the picture as an ordinary PNG; no widget state is saved, so that nbconvert and
+    GitHub show that picture (they would draw the widget instead, which needs a kernel)."""
+    from helpers.playground import LESSONS as PLAYGROUNDS
+
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata, "saved widget state: make notebooks leaves it out"
+    outputs = _playground_output(path)
+    assert (outputs is not None) == (int(path.name[:2]) in PLAYGROUNDS)
+    if outputs is not None:
+        pictures = [o.data["image/png"] for o in outputs if "image/png" in o.get("data", {})]
+        assert len(pictures) == 1 and base64.b64decode(pictures[0])[:4] == b"\x89PNG"
+
+
 def _in_notebooks(path):
     return path.relative_to(ROOT / "notebooks").as_posix()
 
@@ -239,6 +266,51 @@ def test_readme_maps_every_notebook():
         assert f"]({where})" in readme, f"README course map lacks {where}"
     for command in ("make lab", "make test"):
         assert command in readme
+
+
+def test_the_readmes_first_screen_has_the_two_commands_and_the_course_map():
+    """A student reads what the course is, how to open it and where each video is without
+    scrolling; the rest of the README comes after, the maintainers' part in CONTRIBUTING.md."""
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:40])
+    for command in ("make lab", "make test"):
+        assert command in first_screen, command
+    first = LESSONS[0].name
+    assert f"| {first[:2]} | [`notebooks/{first}`](notebooks/{first}) |" in first_screen
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip("# ").lower()).replace(" ", "-")
+
+
+def _markdown_of(path):
+    """The markdown of a file or a notebook, without its code (fenced or `inline`)."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "markdown")
+    else:
+        text = path.read_text()
+    return re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
+
+
+@pytest.mark.parametrize("path", [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *NOTEBOOKS],
+                         ids=lambda p: p.name)
+def test_every_relative_link_works(path):
+    """Links to files of the repository point at files that exist, and links to a heading
+    (#...) at a heading of the same file."""
+    text = _markdown_of(path)
+    anchors = {_slug(line) for line in text.splitlines() if line.startswith("#")}
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:", target):  # https:, mailto: ...
+            continue
+        file, _, anchor = target.partition("#")
+        if file:
+            assert (path.parent / file).exists(), f"{path.name} links to a missing {file}"
+        else:
+            assert anchor in anchors, f"{path.name} links to a missing heading #{anchor}"
 
 
 def test_every_notebook_has_a_measured_runtime_and_a_budget():

@@ -13,7 +13,9 @@ outputs. Every request of the page is intercepted: one to anything but the local
 aborted and fails the notebook. One screenshot per notebook (its first screen after the run) goes
 to browser-screenshots/. A notebook with a "## Playground" section then has its playground's
 controls moved, as a student would, and must redraw with no error; a second screenshot shows the
-playground after that.
+playground after that. Last, each lesson with a playground is shown as a static viewer shows the
+committed notebook (nbconvert's HTML, in a Chromium tab with no network): its playground's
+picture must be there, as GitHub and a notebook not yet run show it.
 
 NOTEBOOKS_DIR=path runs the notebooks of another folder instead of notebooks/.
 """
@@ -358,3 +360,43 @@ def test_student_opens_and_runs_the_notebook(browser_page, notebook):
     if report:
         pytest.fail("\n  ".join([f"{notebook.name}:", *report, "screenshots: " +
                                  ", ".join(map(str, shots))]), pytrace=False)
+
+
+PLAYGROUNDS = [path for path in NOTEBOOKS
+               if playground_cell(nbformat.read(path, as_version=4)) is not None]
+
+
+@pytest.fixture(scope="session")
+def offline_page():
+    """A Chromium tab with no network but files: a viewer of a saved notebook, offline."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("http*://**", lambda route: route.abort())
+        yield context.new_page()
+        browser.close()
+
+
+def screenshot_of(page, path):
+    page.screenshot(path=path)
+    return path.relative_to(ROOT)
+
+
+@pytest.mark.parametrize("notebook", PLAYGROUNDS, ids=lambda path: path.name)
+def test_a_static_render_shows_the_playgrounds_picture(offline_page, installed_course, notebook,
+                                                       tmp_path):
+    """The committed notebook as a static viewer shows it (no kernel, no widgets):
+    `jupyter nbconvert --to html`, opened in Chromium. Its playground must show a picture."""
+    subprocess.run([installed_course / ".venv" / "bin" / "jupyter", "nbconvert", "--to", "html",
+                    "--output-dir", tmp_path, notebook], check=True, capture_output=True)
+    offline_page.goto((tmp_path / f"{notebook.stem}.html").as_uri())
+    cell = offline_page.locator(".jp-Cell").nth(playground_cell(nbformat.read(notebook, 4)))
+    pictures = cell.locator(".jp-OutputArea-output img")
+    widths = pictures.evaluate_all("images => Promise.all(images.map(image => image.decode()"
+                                   ".then(() => image.naturalWidth, () => 0)))")
+    cell.scroll_into_view_if_needed()
+    shot = screenshot_of(offline_page, SCREENSHOTS / f"{notebook.stem}.static.png")
+    assert widths and all(width > 500 for width in widths), \
+        f"{notebook.name}: the static render's playground shows pictures of widths {widths}; " \
+        f"see {shot}"
+
