@@ -63,7 +63,8 @@ def train_full_batch(model, X, y, loss_func, lr, num_epochs):
     CrossEntropyLoss. Each epoch: forward pass, loss, zero_grad, backward, step.
     Returns losses, a float array (num_epochs,), and accuracies, a float array
     (num_epochs,) of percent correct on each epoch's forward pass (empty for MSE).
-    Introduced in notebooks 45 (regression), 48 (binary) and 52 (multi-class).
+    Introduced in notebook 45 (regression); notebooks 48 and 52 use it for two and for three
+    classes.
     """
     check_training_inputs(X, y, loss_func, lr, num_epochs)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

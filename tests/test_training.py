@@ -3,7 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import decision_threshold, train_full_batch
+from helpers import train_full_batch
+from helpers.training import decision_threshold
 
 
 def test_regression_loop_learns_a_line():
