@@ -245,7 +245,9 @@ def playground_cell(saved):
 def drive_playground(page, cell):
     """Moves the controls of the playground shown by `cell` (its index) as a student would:
     "new starts", then one more hidden unit (the slider's handle, by keyboard), then the ReLU
-    box. Each move must redraw the picture, the last two also the status line to match. An
+    box, then one step of each slider of the data it has (the qwerties' blur, the regression's
+    slope and noise). Each move must redraw the picture, and the status line must then show the
+    new value where it names it (units, ReLU, slope, noise). An
     error or stderr of a widget's callback goes to the log console (as JupyterLab logs what a
     cell did not ask for), not to the cell: both must stay clean. Returns the problems, as
     problems_of does."""
@@ -263,7 +265,17 @@ def drive_playground(page, cell):
 
     def switch_relu():
         relu.click()
-        return "(ReLU," if relu.is_checked() else "(linear,"
+        return "(ReLU" if relu.is_checked() else "(linear"
+
+    def data_slider(name, named_in_status):
+        """One step right of the slider `name`; the status line names slope and noise."""
+        def move():
+            handle = output.locator(".widget-slider", has=page.locator(
+                ".widget-label", has_text=name)).locator(".noUi-handle")
+            handle.press("ArrowRight")
+            value = float(handle.get_attribute("aria-valuenow"))
+            return f"{name} {value:.1f}" if named_in_status else ""
+        return move
 
     def new_starts():
         output.get_by_role("button", name="new starts").click()
@@ -271,8 +283,13 @@ def drive_playground(page, cell):
 
     problems, src, errors = [], "", stderr.count()
     output.scroll_into_view_if_needed()
-    for what, move in [("shown", lambda: " starts of "), ("new starts", new_starts),
-                       ("hidden units + 1", more_units), ("ReLU switched", switch_relu)]:
+    moves = [("shown", lambda: " starts of "), ("new starts", new_starts),
+             ("hidden units + 1", more_units), ("ReLU switched", switch_relu)]
+    for name, named_in_status in [("blur", False), ("slope", True), ("noise", True)]:
+        label = output.locator(".widget-slider .widget-label", has_text=name)
+        if label.count():
+            moves.append((f"{name} one step up", data_slider(name, named_in_status)))
+    for what, move in moves:
         try:
             text = move()
         except PlaywrightError as error:
