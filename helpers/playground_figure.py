@@ -93,8 +93,8 @@ def _draw_regions(ax, result, median):
             for color, style in zip(CLASS_COLORS, CLASS_STYLES[:n_classes], strict=False)]
     keys.append(Line2D([], [], **{**MISCLASSIFIED, "markersize": 10}))
     ax.legend(keys, [*result.class_names, "misclassified"], loc="upper center",
-              bbox_to_anchor=(0.5, -0.04), ncol=n_classes + 1, fontsize="small",
-              frameon=False, handlelength=2.4, columnspacing=0.8,
+              bbox_to_anchor=(0.5, -0.03), ncol=2, fontsize="small", frameon=False,
+              handlelength=2.4, columnspacing=1.0,
               handler_map={tuple: HandlerTuple(ndivide=None, pad=0.1)})
     wrong = int((predicted != result.y.reshape(-1).long()).sum())
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="", ylabel="", xticks=[], yticks=[],

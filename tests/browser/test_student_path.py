@@ -48,6 +48,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 RUN_TIMEOUT_MS = 180_000
 REDRAW_TIMEOUT_MS = 60_000  # one move of a playground's control: train eight starts, draw
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook open in front
+WIDGET = "application/vnd.jupyter.widget-view+json"
 DIAGRAM_REF = re.compile(r"\]\(([^)\s]*Images/[^)\s]+)\)")
 
 # Per cell of the open notebook: its prompt, error and stderr texts, figures (PNG outputs shown
@@ -141,7 +142,16 @@ def test_plain_jupyter_lab_has_the_course_settings(lab_url):
 
 
 @pytest.fixture(scope="session")
-def browser_page(lab_url):
+def chromium():
+    """Debian's Chromium, driven by Playwright: one browser per worker."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_page(lab_url, chromium):
     """One Chromium tab on JupyterLab, as the student opens it, and the list of every URL it
     requested; each one outside the local server was aborted."""
     local = urlsplit(lab_url).netloc
@@ -154,16 +164,14 @@ def browser_page(lab_url):
         else:
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      service_workers="block")  # so the route sees all
-        context.route("**/*", only_local)
-        page = context.new_page()
-        page.on("websocket", lambda websocket: requests.append(websocket.url))
-        page.goto(lab_url)  # the server sends it on to the install's default URL, notebooks/
-        yield page, requests
-        browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                   service_workers="block")  # so the route sees all
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("websocket", lambda websocket: requests.append(websocket.url))
+    page.goto(lab_url)  # the server sends it on to the install's default URL, notebooks/
+    yield page, requests
+    context.close()
 
 
 def run_all(page, notebook):
@@ -214,7 +222,9 @@ def problems_of(saved, shown, folder):
         for text in seen["stderr"]:
             kind = "error" if "Traceback" in text else "stderr"
             problems.append((i, f"{kind}: {last_line(text)}"))
-        figures = sum("image/png" in output.get("data", {}) for output in cell.outputs)
+        # a live widget is drawn instead of the picture its saved output holds for viewers
+        figures = sum("image/png" in output.get("data", {}) and WIDGET not in output.data
+                      for output in cell.outputs)
         if seen["figures"] != figures:
             problems.append((i, f"{seen['figures']} figures shown, the saved notebook has "
                                 f"{figures}"))
@@ -384,14 +394,12 @@ PLAYGROUNDS = [path for path in NOTEBOOKS
 
 
 @pytest.fixture(scope="session")
-def offline_page():
+def offline_page(chromium):
     """A Chromium tab with no network but files: a viewer of a saved notebook, offline."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("http*://**", lambda route: route.abort())
-        yield context.new_page()
-        browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.route("http*://**", lambda route: route.abort())
+    yield context.new_page()
+    context.close()
 
 
 def screenshot_of(page, path):
