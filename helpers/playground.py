@@ -290,7 +290,7 @@ class Result:
             acc = self.final_accuracy
             line = (f"{k.starts} starts of {self.architecture()} ({'ReLU' if k.relu else 'linear'}"
                     f", {k.output}), lr {k.lr:.2g}, {k.num_epochs} epochs: accuracy "
-                    f"{acc.min():.1f} to {acc.max():.1f} %, median start {acc[median]:.1f} %; "
+                    f"{_span(acc, 1)} %, median start {acc[median]:.1f} %; "
                     f"{(acc >= 90).sum()} of {k.starts} at 90 % or more")
         units = sum(share.size for share in self.units_on)
         line += (f"; dead ReLU units {self.dead_units} of {units}" if self.units_on
