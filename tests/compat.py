@@ -20,6 +20,7 @@ line per environment; exits 1 if any failed.
     python tests/compat.py [oldest] [newest]
 """
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,7 @@ def python_for(env):
 
 def clone(destination):
     """This repository's HEAD, checked out as Git for Windows does by default."""
-    subprocess.run(["rm", "-rf", str(destination)], check=True)
+    shutil.rmtree(destination, ignore_errors=True)
     subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "--quiet", str(ROOT),
                     str(destination)], check=True)
 
@@ -78,10 +79,10 @@ def install(env, bin_dir, course):
     pip = [bin_dir / "python", "-m", "pip", "install", "--quiet"]
     if env == "oldest":
         code = run(*pip, f"torch=={LOWER_BOUNDS['torch']}")  # the student's own PyTorch
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
-            constraints.write("".join(f"{name}=={version}\n" for name, version in
-                                      LOWER_BOUNDS.items() if name != "torch"))
-        return code or run(*pip, "-e", course, "-c", constraints.name, *RUNNER)
+        constraints = bin_dir.parent / "lower-bounds.txt"  # every other package at its bound
+        constraints.write_text("".join(f"{name}=={version}\n" for name, version in
+                                       LOWER_BOUNDS.items() if name != "torch"))
+        return code or run(*pip, "-e", course, "-c", constraints, *RUNNER)
     return run(*pip, "--upgrade", "--upgrade-strategy", "eager", "-e", course, *RUNNER)
 
 
@@ -95,7 +96,7 @@ def versions(bin_dir):
     return dict(zip(["python", *names], out, strict=True))
 
 
-def test_env(env):
+def check_env(env):
     """Make, install and test one environment; returns (problems, versions, seconds)."""
     start = time.perf_counter()
     python, version = python_for(env)
@@ -137,7 +138,7 @@ def main(argv):
                            capture_output=True, text=True).stdout
     if dirty:
         print("note: uncommitted changes are not tested (the environments test HEAD)")
-    results = {env: test_env(env) for env in argv or ENVS}
+    results = {env: check_env(env) for env in argv or ENVS}
     print("\n=== make test-compat")
     for env, (problems, used, seconds) in results.items():
         stack = ", ".join(f"{name} {used[name]}" for name in
