@@ -4,11 +4,12 @@ The notebook file itself is never written: the copy lives in memory.
 """
 
 import re
-import subprocess
 import time
 
 import nbformat
 from nbclient import NotebookClient
+
+from kernel_start import start_kernel
 
 SEED_CALL = re.compile(r"setup_notebook\((?:seed=)?(\d+)\)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -39,16 +40,20 @@ def run_notebook(path, seed=None):
     Returns (seconds, failures): the wall time from kernel start to the last cell, and one
     (cell index, failing line, 'Error: message') per cell that raised.
     """
-    nb = nbformat.read(path, as_version=4)
-    if seed is not None:
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.source = SEED_CALL.sub(f"setup_notebook(seed={seed})", cell.source)
-    client = NotebookClient(nb, timeout=1200, allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute(stderr=subprocess.DEVNULL)  # hides the kernel's own start-up warnings
-    seconds = time.perf_counter() - start
+    def execute(stderr):
+        """A fresh copy, so that a second start after a port collision begins clean."""
+        nb = nbformat.read(path, as_version=4)
+        if seed is not None:
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.source = SEED_CALL.sub(f"setup_notebook(seed={seed})", cell.source)
+        client = NotebookClient(nb, timeout=1200, allow_errors=True, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute(stderr=stderr)  # the kernel's own start-up warnings stay out of sight
+        return nb, time.perf_counter() - start
+
+    nb, seconds = start_kernel(execute)
     failures = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
